@@ -1,0 +1,4 @@
+// Package api is gisd's HTTP surface, built on Gin: routes, handlers, authentication, the OGC API
+// documents and the mapping of errors to application/problem+json responses. It is HTTP only:
+// it reads and writes through store and tiles and never imports pgx or builds SQL.
+package api

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gin-gonic/gin"
+)
+
+// metrics is the Prometheus registry of one server. A registry per server (not the global one)
+// keeps tests that build several servers independent.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(pool *pgxpool.Pool) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gisd_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gisd_http_request_duration_seconds",
+			Help:    "HTTP request latency by method and route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if pool != nil {
+		m.reg.MustRegister(poolCollector{pool})
+	}
+	return m
+}
+
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+func (m *metrics) handler() gin.HandlerFunc {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return gin.WrapH(h)
+}
+
+// poolCollector exports the pgx pool's statistics at scrape time.
+type poolCollector struct{ pool *pgxpool.Pool }
+
+var (
+	poolMax      = prometheus.NewDesc("gisd_db_pool_max_conns", "Maximum connections in the pool.", nil, nil)
+	poolTotal    = prometheus.NewDesc("gisd_db_pool_conns", "Connections in the pool.", nil, nil)
+	poolIdle     = prometheus.NewDesc("gisd_db_pool_idle_conns", "Idle connections.", nil, nil)
+	poolInUse    = prometheus.NewDesc("gisd_db_pool_acquired_conns", "Connections in use.", nil, nil)
+	poolAcquires = prometheus.NewDesc("gisd_db_pool_acquires_total", "Successful acquires.", nil, nil)
+	poolWait     = prometheus.NewDesc("gisd_db_pool_acquire_wait_seconds_total", "Time spent waiting for a connection.", nil, nil)
+	poolEmpty    = prometheus.NewDesc("gisd_db_pool_empty_acquires_total", "Acquires that had to wait.", nil, nil)
+)
+
+func (p poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolMax, poolTotal, poolIdle, poolInUse, poolAcquires, poolWait, poolEmpty} {
+		ch <- d
+	}
+}
+
+func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
+	s := p.pool.Stat()
+	ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxConns()))
+	ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.TotalConns()))
+	ch <- prometheus.MustNewConstMetric(poolIdle, prometheus.GaugeValue, float64(s.IdleConns()))
+	ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(s.AcquiredConns()))
+	ch <- prometheus.MustNewConstMetric(poolAcquires, prometheus.CounterValue, float64(s.AcquireCount()))
+	ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireDuration().Seconds())
+	ch <- prometheus.MustNewConstMetric(poolEmpty, prometheus.CounterValue, float64(s.EmptyAcquireCount()))
+}

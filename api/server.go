@@ -1,0 +1,72 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/dongnai-gis/gisd/store"
+)
+
+// Config is what the HTTP server needs. main builds every part and passes it in; no handler reads
+// a global.
+type Config struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// PublicURL is the externally visible base URL (e.g. https://gis.dongnai.gov.vn) used in
+	// links; empty means "derive it from each request".
+	PublicURL string
+}
+
+// Server is gisd's HTTP handler.
+type Server struct {
+	cfg     Config
+	store   *store.Store
+	log     *slog.Logger
+	metrics *metrics
+	engine  *gin.Engine
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	if cfg.Store != nil {
+		s.metrics = newMetrics(cfg.Store.Pool())
+	} else {
+		s.metrics = newMetrics(nil)
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RemoveExtraSlash = false
+	r.ContextWithFallback = true
+	r.Use(withRequestID(s.log), accessLog(s.metrics), recovery())
+	r.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	})
+	s.engine = r
+	s.routes(r)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func (s *Server) routes(r *gin.Engine) {
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metrics.handler())
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/layers", s.listLayers)
+	v1.GET("/layers/:layer", s.getLayer)
+}

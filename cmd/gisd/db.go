@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dongnai-gis/gisd/store"
+)
+
+// dbSettings are the database settings every command that touches the database shares.
+type dbSettings struct {
+	URL      string
+	MaxConns int
+}
+
+func (d *dbSettings) register(s *settings) {
+	s.String(&d.URL, "database-url", "DATABASE_URL", "", "PostgreSQL/PostGIS connection URL (required)")
+	s.Int(&d.MaxConns, "db-max-conns", "GISD_DB_MAX_CONNS", 16, "maximum connections in the pool")
+}
+
+func (d *dbSettings) validate() error {
+	if d.URL == "" {
+		return usagef("--database-url / DATABASE_URL is required (make run and make test set it for the local cluster)")
+	}
+	if d.MaxConns < 1 || d.MaxConns > 1000 {
+		return usagef("--db-max-conns %d: want 1..1000", d.MaxConns)
+	}
+	return nil
+}
+
+func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration) (*pgxpool.Pool, error) {
+	return store.OpenPool(ctx, store.PoolConfig{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout})
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	s := newSettings("migrate", "gisd migrate up | down [N] | version\n\nApplies the migrations embedded in this binary; down without N reverts all of them.")
+	var db dbSettings
+	db.register(s)
+	rest, err := s.parseWithArgs(args)
+	if err != nil {
+		return asUsage(err)
+	}
+	if err := db.validate(); err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return usagef("want up, down [N] or version")
+	}
+	m, err := store.NewMigrator(db.URL)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch rest[0] {
+	case "up":
+		if len(rest) > 1 {
+			return usagef("up takes no argument")
+		}
+		if err := m.Up(); err != nil {
+			return err
+		}
+	case "down":
+		steps := 0
+		if len(rest) > 2 {
+			return usagef("down takes at most one argument")
+		}
+		if len(rest) == 2 {
+			n, err := strconv.Atoi(rest[1])
+			if err != nil || n < 1 {
+				return usagef("down %q: want a positive number of steps", rest[1])
+			}
+			steps = n
+		}
+		if err := m.Down(steps); err != nil {
+			return err
+		}
+	case "version":
+		if len(rest) > 1 {
+			return usagef("version takes no argument")
+		}
+	default:
+		return usagef("unknown migrate action %q: want up, down [N] or version", rest[0])
+	}
+	st, err := m.Status()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema version %d (this gisd: %d)%s\n", st.Version, st.Latest, map[bool]string{true: ", DIRTY", false: ""}[st.Dirty])
+	return nil
+}

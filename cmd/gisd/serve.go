@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dongnai-gis/gisd/api"
+	"github.com/dongnai-gis/gisd/store"
+)
+
+type serveConfig struct {
+	DB               dbSettings
+	Addr             string
+	PublicURL        string
+	Migrate          bool
+	StatementTimeout time.Duration
+	ShutdownTimeout  time.Duration
+	ReadTimeout      time.Duration
+	WriteTimeout     time.Duration
+	LogLevel         string
+	LogFormat        string
+}
+
+func (c *serveConfig) register(s *settings) {
+	c.DB.register(s)
+	s.String(&c.Addr, "addr", "GISD_ADDR", ":8080", "HTTP listen address")
+	s.String(&c.PublicURL, "public-url", "GISD_PUBLIC_URL", "", "external base URL used in links (default: from each request)")
+	s.Bool(&c.Migrate, "migrate", "GISD_MIGRATE", false, "apply pending migrations at start instead of refusing to start")
+	s.Duration(&c.StatementTimeout, "statement-timeout", "GISD_STATEMENT_TIMEOUT", 30*time.Second, "longest a single SQL statement may run")
+	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", "GISD_SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
+	s.Duration(&c.ReadTimeout, "read-timeout", "GISD_READ_TIMEOUT", 5*time.Minute, "longest time to read a request, body included (imports are large)")
+	s.Duration(&c.WriteTimeout, "write-timeout", "GISD_WRITE_TIMEOUT", 5*time.Minute, "longest time to write a response")
+	s.String(&c.LogLevel, "log-level", "GISD_LOG_LEVEL", "info", "debug, info, warn or error")
+	s.String(&c.LogFormat, "log-format", "GISD_LOG_FORMAT", "text", "text or json")
+}
+
+func (c *serveConfig) validate() error {
+	if err := c.DB.validate(); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return usagef("--addr %q: want host:port or :port", c.Addr)
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return usagef("--public-url %q: want an http:// or https:// URL", c.PublicURL)
+	}
+	for name, d := range map[string]time.Duration{"--statement-timeout": c.StatementTimeout,
+		"--shutdown-timeout": c.ShutdownTimeout, "--read-timeout": c.ReadTimeout, "--write-timeout": c.WriteTimeout} {
+		if d <= 0 {
+			return usagef("%s %v: want a positive duration", name, d)
+		}
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	s := newSettings("serve", "Serves the HTTP API, vector tiles, OGC API – Features and the web map.")
+	var cfg serveConfig
+	cfg.register(s)
+	if err := s.parse(args); err != nil {
+		return asUsage(err)
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	log.Info("starting gisd", "addr", cfg.Addr, "database", maskURL(cfg.DB.URL), "db_max_conns", cfg.DB.MaxConns,
+		"statement_timeout", cfg.StatementTimeout, "migrate", cfg.Migrate, "public_url", cfg.PublicURL)
+
+	if err := ensureSchema(cfg.DB.URL, cfg.Migrate, log.Info); err != nil {
+		return err
+	}
+	pool, err := cfg.DB.open(ctx, cfg.StatementTimeout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st := store.New(pool, log)
+	if _, err := st.LoadCatalog(ctx); err != nil {
+		return err
+	}
+
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopListening()
+	listening := make(chan struct{})
+	go func() { _ = st.Listen(listenCtx, listening) }()
+
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; letting in-flight requests finish", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// ensureSchema refuses to run on a schema other than the binary's, or migrates it when allowed.
+func ensureSchema(url string, migrate bool, info func(string, ...any)) error {
+	m, err := store.NewMigrator(url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	st, err := m.Status()
+	if err != nil {
+		return err
+	}
+	if st.Current() {
+		return nil
+	}
+	if !migrate {
+		if st.Dirty {
+			return fmt.Errorf("the schema is dirty at version %d (a migration failed half-way); fix it, then run gisd migrate", st.Version)
+		}
+		return fmt.Errorf("%w: the database is at version %d, this gisd needs %d; run 'gisd migrate up' or start with --migrate",
+			store.ErrOutdated, st.Version, st.Latest)
+	}
+	info("migrating the schema", "from", st.Version, "to", st.Latest)
+	return m.Up()
+}
+
+// asUsage marks flag-parsing errors as usage errors (exit 2) and lets --help through.
+func asUsage(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{err}
+}

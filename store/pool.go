@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// PoolConfig sizes the one pool main builds.
+type PoolConfig struct {
+	URL      string
+	MaxConns int32
+	// StatementTimeout bounds every statement on the pool's connections; 0 keeps the server's.
+	StatementTimeout time.Duration
+	// AppName shows in pg_stat_activity.
+	AppName string
+}
+
+// OpenPool builds the connection pool and checks that the database answers.
+func OpenPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		// The parse error may quote the URL, password included; say only what is wrong.
+		return nil, fmt.Errorf("store: database URL is not a valid PostgreSQL connection string")
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	if cfg.AppName == "" {
+		cfg.AppName = "gisd"
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = cfg.AppName
+	if cfg.StatementTimeout > 0 {
+		pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
+	}
+	pc.AfterConnect = afterConnect
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: database does not answer: %w", err)
+	}
+	return pool, nil
+}
+
+// afterConnect prepares each new connection. Geometry crosses the wire as WKB (bytea) or GeoJSON
+// text, so no custom type needs registering; the PostGIS check gives a clear error early instead
+// of an obscure one on the first spatial query.
+func afterConnect(ctx context.Context, conn *pgx.Conn) error {
+	var ok bool
+	err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')`).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("store: check postgis: %w", err)
+	}
+	return nil
+}
