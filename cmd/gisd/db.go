@@ -39,6 +39,7 @@ func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration) (
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s := newSettings("migrate", "gisd migrate up | down [N] | version\n\nApplies the migrations embedded in this binary; down without N reverts all of them.")
+	s.fs.SetOutput(stderr)
 	var db dbSettings
 	db.register(s)
 	rest, err := s.parseWithArgs(args)

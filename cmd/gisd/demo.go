@@ -11,6 +11,7 @@ import (
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s := newSettings("demo", "Loads the deterministic demo of Bình Phước province (admin units with the 2025 reform,\nparcels, constructions, history) in one transaction. Does nothing if a demo is already loaded\nunless --force is given.")
+	s.fs.SetOutput(stderr)
 	var db dbSettings
 	var parcels int
 	var seed int

@@ -62,6 +62,7 @@ func (c *serveConfig) validate() error {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s := newSettings("serve", "Serves the HTTP API, vector tiles, OGC API – Features and the web map.")
+	s.fs.SetOutput(stderr)
 	var cfg serveConfig
 	cfg.register(s)
 	if err := s.parse(args); err != nil {

@@ -14,6 +14,7 @@ import (
 
 func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s := newSettings("synth", "Writes the demo generator's parcels as a GeoJSON FeatureCollection with the field names of\nVietnamese cadastral layers (MaXa, SoHieuToBanDo, SoThuTuThua, ...), for benchmarks and import tests.\nNeeds no database.")
+	s.fs.SetOutput(stderr)
 	var parcels, seed, srid, decimals int
 	var out string
 	s.Int(&parcels, "parcels", "", 1_000_000, "number of parcels")

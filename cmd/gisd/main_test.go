@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/store/storetest"
+)
+
+func runCmd(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// Invalid configuration stops the program at start with a message naming the setting.
+func TestConfig_InvalidSettingsAreNamed(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"missing database", nil, []string{"serve"}, "DATABASE_URL"},
+		{"bad addr", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--addr", "nope"}, "--addr"},
+		{"bad env duration", map[string]string{"GISD_STATEMENT_TIMEOUT": "soon"}, []string{"serve"}, "GISD_STATEMENT_TIMEOUT"},
+		{"bad env integer", map[string]string{"GISD_DB_MAX_CONNS": "many"}, []string{"serve"}, "GISD_DB_MAX_CONNS"},
+		{"pool too large", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--db-max-conns", "0"}, "--db-max-conns"},
+		{"bad log level", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--log-level", "loud"}, "--log-level"},
+		{"bad public url", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--public-url", "ftp://x"}, "--public-url"},
+		{"unknown flag", nil, []string{"serve", "--colour", "red"}, "colour"},
+		{"stray argument", nil, []string{"serve", "now"}, `"now"`},
+		{"migrate without action", nil, []string{"migrate", "--database-url", "postgres://x@127.0.0.1:1/x"}, "want up"},
+		{"demo with zero parcels", nil, []string{"demo", "--database-url", "postgres://x@127.0.0.1:1/x", "--parcels", "0"}, "--parcels"},
+		{"synth to an unknown CRS", nil, []string{"synth", "--parcels", "10", "--srid", "6956"}, "--srid"},
+		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", "")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			code, _, stderr := runCmd(t, context.Background(), tc.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not name %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestHelp_ListsSettingsWithEnvironment(t *testing.T) {
+	code, out, _ := runCmd(t, context.Background(), "--help")
+	if code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "migrate") {
+		t.Errorf("gisd --help: exit %d, %q", code, out)
+	}
+	_, _, stderr := runCmd(t, context.Background(), "serve", "--help")
+	for _, want := range []string{"-database-url", "(env DATABASE_URL)", "-addr", "(env GISD_ADDR)", "-migrate"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("gisd serve --help lacks %q", want)
+		}
+	}
+}
+
+func TestServe_RefusesOutdatedSchema(t *testing.T) {
+	u := storetest.Empty(t)
+	code, _, stderr := runCmd(t, context.Background(), "serve", "--database-url", u, "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(stderr, "gisd migrate up") {
+		t.Errorf("serve on an empty database: exit %d, stderr %q; want 1 and advice to migrate", code, stderr)
+	}
+}
+
+// serve --migrate brings the schema up, answers /readyz, and on cancellation (SIGTERM) lets an
+// in-flight request finish before returning.
+func TestServe_MigrateReadyAndGracefulShutdown(t *testing.T) {
+	u := storetest.Empty(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--database-url", u, "--addr", addr, "--migrate", "--log-level", "warn"}, &bytes.Buffer{}, &errb)
+	}()
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("never ready: %v; stderr %s", err, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, err := store.NewMigrator(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := st.Status()
+	st.Close()
+	if !status.Current() {
+		t.Errorf("after serve --migrate: %+v", status)
+	}
+	// A slow request in flight when the shutdown starts still completes.
+	type result struct {
+		status int
+		err    error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		res, err := http.Get(base + "/api/v1/layers")
+		if err != nil {
+			slow <- result{0, err}
+			return
+		}
+		res.Body.Close()
+		slow <- result{res.StatusCode, nil}
+	}()
+	time.Sleep(5 * time.Millisecond)
+	cancel()
+	if r := <-slow; r.err != nil || r.status != http.StatusOK {
+		t.Errorf("in-flight request during shutdown: %d %v", r.status, r.err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit %d after shutdown; stderr %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still serving after shutdown")
+	}
+}
