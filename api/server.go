@@ -17,6 +17,9 @@ type Config struct {
 	// PublicURL is the externally visible base URL (e.g. https://gis.dongnai.gov.vn) used in
 	// links; empty means "derive it from each request".
 	PublicURL string
+	// RateLimit is the default number of requests per minute per API key (and per client IP for
+	// anonymous callers); a key's own limit overrides it; 0 disables rate limiting.
+	RateLimit int
 }
 
 // Server is gisd's HTTP handler.
@@ -26,6 +29,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	engine  *gin.Engine
+	limiter *rateLimiter
+	keyUse  keyUse
+	changes *changeSignal
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -35,7 +41,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit)}
 	if cfg.Store != nil {
 		s.metrics = newMetrics(cfg.Store.Pool())
 	} else {
@@ -46,13 +52,17 @@ func New(cfg Config) *Server {
 	r.RedirectTrailingSlash = false
 	r.RemoveExtraSlash = false
 	r.ContextWithFallback = true
-	r.Use(withRequestID(s.log), accessLog(s.metrics), recovery())
+	r.Use(withRequestID(s.log), accessLog(s.metrics), recovery(), s.authenticate(), s.rateLimit())
 	r.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
 	})
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
+	s.changes = newChangeSignal()
+	if cfg.Store != nil {
+		cfg.Store.Subscribe(s.changes)
+	}
 	s.engine = r
 	s.routes(r)
 	return s
@@ -69,4 +79,5 @@ func (s *Server) routes(r *gin.Engine) {
 	v1 := r.Group("/api/v1")
 	v1.GET("/layers", s.listLayers)
 	v1.GET("/layers/:layer", s.getLayer)
+	s.sharingRoutes(v1)
 }

@@ -29,6 +29,7 @@ func commands() []command {
 		{"migrate", "apply or revert schema migrations: migrate up|down [N]|version", runMigrate},
 		{"demo", "load the deterministic demo of Bình Phước province", runDemo},
 		{"synth", "write a synthetic parcel layer as GeoJSON for benchmarks", runSynth},
+		{"keys", "create, list and revoke API keys of sector applications", runKeys},
 	}
 }
 

@@ -153,3 +153,41 @@ func TestServe_MigrateReadyAndGracefulShutdown(t *testing.T) {
 		t.Error("still serving after shutdown")
 	}
 }
+
+func TestKeys_CreateListRevoke(t *testing.T) {
+	u := storetest.Migrated(t)
+	ctx := context.Background()
+	code, out, stderr := runCmd(t, ctx, "keys", "create", "--database-url", u, "--name", "Sở Xây dựng",
+		"--scopes", "parcels:read,constructions:write", "--personal", "--expires", "2099-12-31")
+	if code != 0 {
+		t.Fatalf("keys create: exit %d, %s", code, stderr)
+	}
+	if !strings.Contains(out, "gisd_") || !strings.Contains(out, "parcels:personal") {
+		t.Errorf("keys create printed %q, want the secret and the expanded scopes", out)
+	}
+	code, out, _ = runCmd(t, ctx, "keys", "list", "--database-url", u)
+	if code != 0 || !strings.Contains(out, "Sở Xây dựng") || !strings.Contains(out, "active") || strings.Contains(out, "gisd_") {
+		t.Errorf("keys list: exit %d, %q (must show the key but never a secret)", code, out)
+	}
+	code, _, stderr = runCmd(t, ctx, "keys", "revoke", "1", "--database-url", u)
+	if code != 0 {
+		t.Fatalf("keys revoke: exit %d %s", code, stderr)
+	}
+	if _, out, _ = runCmd(t, ctx, "keys", "list", "--database-url", u); !strings.Contains(out, "revoked") {
+		t.Errorf("after revoke: %q", out)
+	}
+	for _, args := range [][]string{
+		{"keys", "create", "--database-url", u, "--scopes", "parcels:read"},
+		{"keys", "create", "--database-url", u, "--name", "x", "--scopes", "parcels:fly"},
+		{"keys", "create", "--database-url", u, "--name", "x", "--scopes", "parcels:read", "--expires", "soon"},
+		{"keys", "revoke", "--database-url", u},
+		{"keys", "rotate", "--database-url", u},
+	} {
+		if code, _, stderr := runCmd(t, ctx, args...); code != 2 {
+			t.Errorf("%v: exit %d (%s), want 2", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCmd(t, ctx, "keys", "revoke", "999", "--database-url", u); code != 1 || !strings.Contains(stderr, "not found") {
+		t.Errorf("revoke of an unknown key: exit %d, %q", code, stderr)
+	}
+}

@@ -24,6 +24,7 @@ type serveConfig struct {
 	ShutdownTimeout  time.Duration
 	ReadTimeout      time.Duration
 	WriteTimeout     time.Duration
+	RateLimit        int
 	LogLevel         string
 	LogFormat        string
 }
@@ -37,6 +38,7 @@ func (c *serveConfig) register(s *settings) {
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", "GISD_SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
 	s.Duration(&c.ReadTimeout, "read-timeout", "GISD_READ_TIMEOUT", 5*time.Minute, "longest time to read a request, body included (imports are large)")
 	s.Duration(&c.WriteTimeout, "write-timeout", "GISD_WRITE_TIMEOUT", 5*time.Minute, "longest time to write a response")
+	s.Int(&c.RateLimit, "rate-limit", "GISD_RATE_LIMIT", 6000, "requests per minute per API key, and per client IP for anonymous callers; 0 disables")
 	s.String(&c.LogLevel, "log-level", "GISD_LOG_LEVEL", "info", "debug, info, warn or error")
 	s.String(&c.LogFormat, "log-format", "GISD_LOG_FORMAT", "text", "text or json")
 }
@@ -44,6 +46,9 @@ func (c *serveConfig) register(s *settings) {
 func (c *serveConfig) validate() error {
 	if err := c.DB.validate(); err != nil {
 		return err
+	}
+	if c.RateLimit < 0 {
+		return usagef("--rate-limit %d: want 0 (off) or a positive number of requests per minute", c.RateLimit)
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return usagef("--addr %q: want host:port or :port", c.Addr)
@@ -96,9 +101,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	listening := make(chan struct{})
 	go func() { _ = st.Listen(listenCtx, listening) }()
 
+	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, RateLimit: cfg.RateLimit})
+	go handler.Background(listenCtx)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
