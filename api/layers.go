@@ -30,18 +30,9 @@ type link struct {
 	Title string `json:"title,omitempty"`
 }
 
-// visibleAttributes is what a caller may learn about a layer's fields. Until keys exist the
-// answer is the public ones.
-func visibleAttributes(l *store.Layer) []store.Attribute {
-	attrs := l.PublicAttributes()
-	if attrs == nil {
-		attrs = []store.Attribute{}
-	}
-	return attrs
-}
-
 func (s *Server) layerDocs(c *gin.Context, only string) ([]layerDoc, error) {
 	cat := s.store.Catalog()
+	p := principal(c)
 	stats, err := s.store.LayerStats(c.Request.Context(), cat)
 	if err != nil {
 		return nil, err
@@ -53,12 +44,12 @@ func (s *Server) layerDocs(c *gin.Context, only string) ([]layerDoc, error) {
 			continue
 		}
 		l, ok := cat.Layer(st.Layer)
-		if !ok || l.Access != "public" {
+		if !ok || !p.CanRead(l) {
 			continue
 		}
 		d := layerDoc{
 			ID: l.ID, Title: l.Title, Description: l.Description, GeometryType: l.GeometryType,
-			Access: l.Access, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Attributes: visibleAttributes(l),
+			Access: l.Access, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Attributes: p.Attributes(l),
 			Count: st.Count,
 			Links: []link{
 				{Href: base + "/api/v1/layers/" + l.ID, Rel: "self", Type: "application/json"},
@@ -87,8 +78,7 @@ func (s *Server) listLayers(c *gin.Context) {
 // getLayer answers GET /api/v1/layers/{layer}.
 func (s *Server) getLayer(c *gin.Context) {
 	id := c.Param("layer")
-	if _, ok := s.store.Catalog().Layer(id); !ok {
-		problem(c, http.StatusNotFound, "no layer called "+quoteForMessage(id))
+	if _, ok := lookupReadable(c, s.store.Catalog(), id); !ok {
 		return
 	}
 	docs, err := s.layerDocs(c, id)
@@ -101,4 +91,9 @@ func (s *Server) getLayer(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, docs[0])
+}
+
+// visibleAttributes lists l's public attributes: what an anonymous caller sees.
+func visibleAttributes(l *store.Layer) []store.Attribute {
+	return anonymous.Attributes(l)
 }
