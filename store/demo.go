@@ -16,7 +16,7 @@ import (
 
 // DemoVersion changes whenever the demo's content changes, so test templates built from an older
 // demo are rebuilt.
-const DemoVersion = "1"
+const DemoVersion = "2"
 
 // DemoOptions sizes the demo. Zero values take the defaults.
 type DemoOptions struct {

@@ -130,7 +130,8 @@ type communeRec struct {
 // province 70, its 11 districts (real codes and names) and 111 communes
 // (synthetic names and codes), all valid until 2025-07-01, followed by the
 // 2025 reform versions valid from 2025-07-01: province 75 (Đồng Nai, only
-// its former Bình Phước part is modelled) and about 50 merged communes.
+// its former Bình Phước part is modelled) and about 45 communes formed by
+// merging 2–3 neighbours (rarely 1 or 4) of the same former district.
 //
 // The province outline and the districts do not depend on seed; communes
 // and their names do. Units of one level tile their parent without gaps or
@@ -359,27 +360,45 @@ func reformDistrict(seed int64, d districtDef, dsub *subject, recs []*communeRec
 	free := func(i int) []int {
 		var f []int
 		for _, j := range adj[i] {
-			if group[j] < 0 {
+			if group[j] == -1 {
 				f = append(f, j)
 			}
 		}
 		return f
 	}
+	// Greedy matching, most constrained first: the ungrouped commune with
+	// the fewest ungrouped neighbours picks the most constrained of them,
+	// which leaves few communes without a partner.
 	var lonely []int
-	for _, c := range recs { // code order
-		i := c.idx
-		if group[i] >= 0 {
-			continue
+	for {
+		i, fi := -1, 0
+		for _, c := range recs { // code order breaks ties
+			if group[c.idx] != -1 {
+				continue
+			}
+			if f := len(free(c.idx)); i < 0 || f < fi {
+				i, fi = c.idx, f
+			}
+		}
+		if i < 0 {
+			break
 		}
 		f := free(i)
 		if len(f) == 0 {
 			lonely = append(lonely, i)
+			group[i] = -2
 			continue
 		}
-		g := []int{i, f[r.IntN(len(f))]}
-		group[g[0]], group[g[1]] = len(groups), len(groups)
-		if r.IntN(100) < 33 {
-			cand := append(free(g[0]), free(g[1])...)
+		partner := f[0]
+		for _, j := range f[1:] {
+			if len(free(j)) < len(free(partner)) || (len(free(j)) == len(free(partner)) && r.IntN(2) == 0) {
+				partner = j
+			}
+		}
+		g := []int{i, partner}
+		group[i], group[partner] = len(groups), len(groups)
+		if r.IntN(100) < 30 {
+			cand := append(free(i), free(partner)...)
 			if len(cand) > 0 {
 				k := cand[r.IntN(len(cand))]
 				g = append(g, k)
@@ -389,16 +408,14 @@ func reformDistrict(seed int64, d districtDef, dsub *subject, recs []*communeRec
 		groups = append(groups, g)
 	}
 	for _, i := range lonely {
-		if group[i] >= 0 {
-			continue
-		}
 		best := -1
 		for _, j := range adj[i] {
 			if g := group[j]; g >= 0 && (best < 0 || len(groups[g]) < len(groups[best])) {
 				best = g
 			}
 		}
-		if best < 0 {
+		if best < 0 || len(groups[best]) >= 4 {
+			// kept unchanged, as a few communes were in 2025
 			group[i] = len(groups)
 			groups = append(groups, []int{i})
 			continue

@@ -29,7 +29,11 @@
 //
 // Geometry is computed in metres in a local equal-area approximation and
 // written in lon/lat (EPSG:4326) with counter-clockwise exteriors
-// (RFC 7946). Every level tiles its parent without gaps or overlaps: cells
-// that share an edge inside one parent share its vertices bit for bit
-// (see vtx). Coordinates are not rounded (see GeoJSONOptions.Decimals).
+// (RFC 7946). Every level tiles its parent without gaps or overlaps. Cells
+// are Voronoi cells clipped to their parent by successive half-planes, and
+// every computed vertex is derived from the pair of lines it lies on, not
+// from the order of clipping, so neighbours within one parent share their
+// vertices bit for bit. Where cells of two parents meet, their vertices
+// differ but lie on the parents' common edge (T-junctions, off by ~1e-9 m).
+// Coordinates are therefore not rounded (see GeoJSONOptions.Decimals).
 package synth

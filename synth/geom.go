@@ -292,31 +292,6 @@ func newSubject(mp orb.MultiPolygon) (s *subject, ok bool) {
 	return s, len(s.pts) > 0
 }
 
-// subjectFromXY builds a subject from one CCW ring in metres, with the given
-// lon/lat for output (nil: computed).
-func subjectFromXY(pts []xy, ll []orb.Point) *subject {
-	s := &subject{bb: [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}}
-	s.pts = slices.Clone(pts)
-	if ll == nil {
-		ll = make([]orb.Point, len(pts))
-		for i, p := range pts {
-			ll[i] = toLL(p)
-		}
-	}
-	s.ll = ll
-	for i, p := range pts {
-		n := int32(i + 1)
-		if i == len(pts)-1 {
-			n = 0
-		}
-		s.next = append(s.next, n)
-		s.bb[0], s.bb[1] = min(s.bb[0], p.x), min(s.bb[1], p.y)
-		s.bb[2], s.bb[3] = max(s.bb[2], p.x), max(s.bb[3], p.y)
-	}
-	s.ends = []int32{int32(len(pts))}
-	return s
-}
-
 // toLonLat converts a finished polygon to lon/lat rings (closed, CCW,
 // without consecutive duplicates); rings with fewer than 3 distinct points
 // are dropped.

@@ -1,9 +1,6 @@
 package synth
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // cellBuilder computes Voronoi cells of sites clipped to a subject polygon.
 //
@@ -56,17 +53,18 @@ func (cb *cellBuilder) cell(i int32, r0 float64) *poly {
 			}
 			cb.cd = append(cb.cd, candidate{d2, id})
 		}
-		slices.SortFunc(cb.cd, func(a, b candidate) int {
-			switch {
-			case a.d2 < b.d2:
-				return -1
-			case a.d2 > b.d2:
-				return 1
-			}
-			return int(a.id - b.id)
-		})
+		// a binary heap yields the nearest candidates first without sorting
+		// all of them: usually only a handful are needed
+		h := cb.cd
+		for k := len(h)/2 - 1; k >= 0; k-- {
+			siftDown(h, k)
+		}
 		finished := false
-		for _, c := range cb.cd {
+		for len(h) > 0 {
+			c := h[0]
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+			siftDown(h, 0)
 			if c.d2 > 4*r2 {
 				finished = true
 				break
@@ -84,5 +82,26 @@ func (cb *cellBuilder) cell(i int32, r0 float64) *poly {
 		}
 		done = r * r
 		r = max(2*math.Sqrt(r2)*1.000001, r*1.5)
+	}
+}
+
+func (a candidate) less(b candidate) bool { return a.d2 < b.d2 || (a.d2 == b.d2 && a.id < b.id) }
+
+func siftDown(h []candidate, i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h[r].less(h[l]) {
+			m = r
+		}
+		if !h[m].less(h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
 	}
 }

@@ -101,7 +101,9 @@ type world struct {
 	communes []*communeCtx
 }
 
-var errConfig = errors.New("synth: invalid config")
+// ErrInvalid is returned (wrapped) for an invalid Config or units that
+// cannot be generated on.
+var ErrInvalid = errors.New("synth: invalid input")
 
 func seatOf(code string) (xy, bool) {
 	for _, d := range districtDefs {
@@ -116,7 +118,7 @@ func seatOf(code string) (xy, bool) {
 // is a district in units) and lays out roads, settlements and parcel counts.
 func newWorld(cfg Config, units []AdminUnit) (*world, error) {
 	if cfg.Parcels < 1 {
-		return nil, fmt.Errorf("%w: Parcels = %d, want >= 1", errConfig, cfg.Parcels)
+		return nil, fmt.Errorf("%w: Parcels = %d, want >= 1", ErrInvalid, cfg.Parcels)
 	}
 	districts := map[string]*AdminUnit{}
 	for i := range units {
@@ -133,7 +135,7 @@ func newWorld(cfg Config, units []AdminUnit) (*world, error) {
 		}
 		sub, ok := newSubject(u.Geometry)
 		if !ok {
-			return nil, fmt.Errorf("%w: commune %s: empty geometry or holes (not supported)", errConfig, u.Code)
+			return nil, fmt.Errorf("%w: commune %s: empty geometry or holes (not supported)", ErrInvalid, u.Code)
 		}
 		c := &communeCtx{
 			code: u.Code, name: u.Name, kind: u.Kind,
@@ -155,7 +157,7 @@ func newWorld(cfg Config, units []AdminUnit) (*world, error) {
 		w.communes = append(w.communes, c)
 	}
 	if len(w.communes) == 0 {
-		return nil, fmt.Errorf("%w: no communes with a district parent in units", errConfig)
+		return nil, fmt.Errorf("%w: no communes with a district parent in units", ErrInvalid)
 	}
 	slices.SortFunc(w.communes, func(a, b *communeCtx) int { return cmp.Compare(a.code, b.code) })
 	w.layout(cfg)
