@@ -1,0 +1,737 @@
+package cql2
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+)
+
+// MaxDepth bounds the nesting of parentheses, NOT and function calls, so that a hostile filter
+// cannot exhaust the stack of the parser or of the database's planner.
+const MaxDepth = 64
+
+// MaxDistance is the largest S_DWITHIN distance accepted, in metres: far enough for any query
+// within a province, small enough that the index still narrows the search.
+const MaxDistance = 1_000_000
+
+// Parse reads a filter in CQL2 text. A *SyntaxError (wrapping ErrSyntax) says where it went wrong.
+func Parse(src string) (Expr, error) {
+	if !utfValid(src) {
+		return nil, textError(src, firstInvalidUTF8(src), "invalid UTF-8")
+	}
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{src: src, toks: toks}
+	e, err := p.orExpr()
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind != tEOF {
+		return nil, p.errAt(t, "expected AND, OR or the end of the filter but found %s", t.describe())
+	}
+	return e, nil
+}
+
+type parser struct {
+	src   string
+	toks  []token
+	i     int
+	depth int
+}
+
+func (p *parser) peek() token        { return p.toks[p.i] }
+func (p *parser) peekAt(n int) token { return p.toks[min(p.i+n, len(p.toks)-1)] }
+
+func (p *parser) advance() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+func (p *parser) errAt(t token, format string, args ...any) error {
+	return textError(p.src, t.pos, format, args...)
+}
+
+// keyword reports whether t is the (case-insensitive) unquoted word w.
+func keyword(t token, w string) bool { return t.kind == tIdent && strings.EqualFold(t.text, w) }
+
+func (p *parser) accept(w string) bool {
+	if keyword(p.peek(), w) {
+		p.advance()
+		return true
+	}
+	return false
+}
+
+func (p *parser) expect(kind tokenKind, what string) (token, error) {
+	t := p.peek()
+	if t.kind != kind {
+		return t, p.errAt(t, "expected %s but found %s", what, t.describe())
+	}
+	return p.advance(), nil
+}
+
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > MaxDepth {
+		return p.errAt(p.peek(), "the filter is nested more than %d levels deep", MaxDepth)
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.depth-- }
+
+func (p *parser) orExpr() (Expr, error) {
+	e, err := p.andExpr()
+	if err != nil {
+		return nil, err
+	}
+	args := []Expr{e}
+	for p.accept("OR") {
+		e, err := p.andExpr()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	return Or{Args: args}, nil
+}
+
+func (p *parser) andExpr() (Expr, error) {
+	e, err := p.notExpr()
+	if err != nil {
+		return nil, err
+	}
+	args := []Expr{e}
+	for p.accept("AND") {
+		e, err := p.notExpr()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	return And{Args: args}, nil
+}
+
+func (p *parser) notExpr() (Expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	if p.accept("NOT") {
+		e, err := p.notExpr()
+		if err != nil {
+			return nil, err
+		}
+		return Not{Arg: e}, nil
+	}
+	return p.primary()
+}
+
+func (p *parser) primary() (Expr, error) {
+	t := p.peek()
+	if t.kind == tLParen {
+		p.advance()
+		e, err := p.orExpr()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.expect(tRParen, `")"`); err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
+	if t.kind == tIdent && p.peekAt(1).kind == tLParen {
+		name := strings.ToUpper(t.text)
+		if op, ok := spatialOps[name]; ok {
+			return p.spatial(op)
+		}
+		if name == "S_DWITHIN" || name == "DWITHIN" {
+			return p.dwithin()
+		}
+	}
+	left, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	return p.predicate(t, left)
+}
+
+// predicate reads what follows a scalar operand: an operator and its other operands.
+func (p *parser) predicate(start token, left Expr) (Expr, error) {
+	t := p.peek()
+	negated := false
+	if keyword(t, "NOT") {
+		if n := p.peekAt(1); keyword(n, "LIKE") || keyword(n, "ILIKE") || keyword(n, "BETWEEN") || keyword(n, "IN") {
+			p.advance()
+			negated = true
+			t = p.peek()
+		}
+	}
+	switch {
+	case t.kind == tOp && !negated:
+		p.advance()
+		right, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		return Comparison{Op: CompareOp(t.text), Left: left, Right: right}, nil
+	case keyword(t, "LIKE"):
+		p.advance()
+		pat, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		return Like{Arg: left, Pattern: pat, Not: negated}, nil
+	case keyword(t, "ILIKE"):
+		// Not CQL2, but what GDAL and SQL users write; it means CASEI on both sides.
+		p.advance()
+		pat, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		return Like{Arg: Func{Name: "CASEI", Args: []Expr{left}}, Pattern: Func{Name: "CASEI", Args: []Expr{pat}}, Not: negated}, nil
+	case keyword(t, "BETWEEN"):
+		p.advance()
+		lo, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		if a := p.peek(); !keyword(a, "AND") {
+			return nil, p.errAt(a, "expected AND in BETWEEN but found %s", a.describe())
+		}
+		p.advance()
+		hi, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		return Between{Arg: left, Low: lo, High: hi, Not: negated}, nil
+	case keyword(t, "IN"):
+		p.advance()
+		if _, err := p.expect(tLParen, `"(" after IN`); err != nil {
+			return nil, err
+		}
+		var list []Expr
+		for {
+			e, err := p.scalar()
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, e)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.advance()
+		}
+		if _, err := p.expect(tRParen, `"," or ")" in the IN list`); err != nil {
+			return nil, err
+		}
+		return In{Arg: left, List: list, Not: negated}, nil
+	case keyword(t, "IS"):
+		p.advance()
+		not := p.accept("NOT")
+		if n := p.peek(); !keyword(n, "NULL") {
+			return nil, p.errAt(n, "expected NULL after IS but found %s", n.describe())
+		}
+		p.advance()
+		return IsNull{Arg: left, Not: not}, nil
+	}
+	if b, ok := left.(Bool); ok {
+		return b, nil
+	}
+	if _, ok := left.(Property); ok {
+		return nil, p.errAt(t, "expected a comparison (=, <>, <, <=, >, >=, LIKE, BETWEEN, IN, IS NULL) after %s but found %s",
+			start.describe(), t.describe())
+	}
+	return nil, p.errAt(t, "expected a comparison operator but found %s", t.describe())
+}
+
+// scalar reads an operand: a property, a literal or a function call.
+func (p *parser) scalar() (Expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	t := p.peek()
+	switch t.kind {
+	case tQuotedIdent:
+		p.advance()
+		return Property{Name: t.text}, nil
+	case tString:
+		p.advance()
+		return String{Value: t.text}, nil
+	case tNumber:
+		p.advance()
+		n, err := parseNumber(t.text)
+		if err != nil {
+			return nil, p.errAt(t, "%v", err)
+		}
+		return n, nil
+	case tIdent:
+		// handled below
+	default:
+		return nil, p.errAt(t, "expected a property, a value or a function but found %s", t.describe())
+	}
+	upper := strings.ToUpper(t.text)
+	if p.peekAt(1).kind != tLParen {
+		switch upper {
+		case "TRUE", "FALSE":
+			p.advance()
+			return Bool{Value: upper == "TRUE"}, nil
+		case "NULL":
+			return nil, p.errAt(t, "NULL is only allowed in IS [NOT] NULL")
+		}
+		if reserved[upper] {
+			return nil, p.errAt(t, "expected a property or a value but found the keyword %s (quote property names that are keywords: \"%s\")", t.describe(), t.text)
+		}
+		if isGeometryKeyword(upper) {
+			if n := p.peekAt(1); keyword(n, "EMPTY") {
+				return nil, p.errAt(n, "empty geometries are not supported")
+			} else if keyword(n, "Z") || keyword(n, "M") || keyword(n, "ZM") {
+				return nil, p.errAt(n, "only 2D geometries are supported")
+			}
+		}
+		p.advance()
+		return Property{Name: t.text}, nil
+	}
+	switch {
+	case isGeometryKeyword(upper):
+		g, err := p.geometry()
+		if err != nil {
+			return nil, err
+		}
+		return Geometry{Geom: g}, nil
+	case upper == "BBOX":
+		return p.bbox()
+	case upper == "DATE" || upper == "TIMESTAMP":
+		return p.temporal(upper)
+	case upper == "CASEI" || upper == "ACCENTI":
+		p.advance()
+		p.advance() // (
+		arg, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.expect(tRParen, `")"`); err != nil {
+			return nil, err
+		}
+		return Func{Name: upper, Args: []Expr{arg}}, nil
+	case spatialOps[upper] != "" || upper == "S_DWITHIN" || upper == "DWITHIN":
+		return nil, p.errAt(t, "%s is a predicate and cannot be used as a value", upper)
+	case strings.HasPrefix(upper, "T_") || upper == "INTERVAL":
+		return nil, p.errAt(t, "temporal operators (%s) are not supported; compare dates with <, >, BETWEEN", upper)
+	case strings.HasPrefix(upper, "A_"):
+		return nil, p.errAt(t, "array operators (%s) are not supported", upper)
+	}
+	return nil, p.errAt(t, "unknown function %s", t.describe())
+}
+
+func parseNumber(s string) (Number, error) {
+	if !strings.ContainsAny(s, ".eE") {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return Number{Value: float64(i), Int: i, IsInt: true}, nil
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return Number{}, errors.New("number " + quoteShort(s) + " is out of range")
+	}
+	if f == 0 {
+		f = 0 // -0 would render as "-0" and read back as the integer 0
+	}
+	return Number{Value: f}, nil
+}
+
+func (p *parser) number() (float64, error) {
+	t, err := p.expect(tNumber, "a number")
+	if err != nil {
+		return 0, err
+	}
+	n, err := parseNumber(t.text)
+	if err != nil {
+		return 0, p.errAt(t, "%v", err)
+	}
+	return n.Value, nil
+}
+
+func (p *parser) temporal(kind string) (Expr, error) {
+	p.advance()
+	p.advance() // (
+	t, err := p.expect(tString, "a quoted "+strings.ToLower(kind))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tRParen, `")"`); err != nil {
+		return nil, err
+	}
+	if kind == "DATE" {
+		d, err := ParseDate(t.text)
+		if err != nil {
+			return nil, p.errAt(t, "%v", err)
+		}
+		return Date{Value: d}, nil
+	}
+	ts, err := ParseTimestamp(t.text)
+	if err != nil {
+		return nil, p.errAt(t, "%v", err)
+	}
+	return Timestamp{Value: ts}, nil
+}
+
+// ParseDate reads a calendar date, YYYY-MM-DD.
+func ParseDate(s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, errors.New("date " + quoteShort(s) + " is not a valid YYYY-MM-DD date")
+	}
+	return d, nil
+}
+
+// ParseTimestamp reads an RFC 3339 timestamp with a time zone (Z or ±hh:mm).
+func ParseTimestamp(s string) (time.Time, error) {
+	ts, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || ts.Year() < 1 || ts.Year() > 9999 {
+		return time.Time{}, errors.New("timestamp " + quoteShort(s) + " is not an RFC 3339 timestamp such as 2025-07-01T00:00:00Z")
+	}
+	return ts, nil
+}
+
+func (p *parser) bbox() (Expr, error) {
+	name := p.advance()
+	p.advance() // (
+	var v []float64
+	for {
+		f, err := p.number()
+		if err != nil {
+			return nil, err
+		}
+		v = append(v, f)
+		if p.peek().kind != tComma {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expect(tRParen, `"," or ")"`); err != nil {
+		return nil, err
+	}
+	b, err := boundOf(v)
+	if err != nil {
+		return nil, p.errAt(name, "%v", err)
+	}
+	return BBox{Bound: b}, nil
+}
+
+// boundOf reads the 4 (or 6, with heights that are ignored) numbers of a bbox.
+func boundOf(v []float64) (orb.Bound, error) {
+	var minx, miny, maxx, maxy float64
+	switch len(v) {
+	case 4:
+		minx, miny, maxx, maxy = v[0], v[1], v[2], v[3]
+	case 6:
+		minx, miny, maxx, maxy = v[0], v[1], v[3], v[4]
+	default:
+		return orb.Bound{}, errors.New("BBOX needs 4 numbers (or 6 with heights), got " + strconv.Itoa(len(v)))
+	}
+	if minx > maxx || miny > maxy {
+		return orb.Bound{}, errors.New("BBOX minimum is greater than its maximum")
+	}
+	return orb.Bound{Min: orb.Point{minx, miny}, Max: orb.Point{maxx, maxy}}, nil
+}
+
+func (p *parser) spatial(op SpatialOp) (Expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	p.advance()
+	p.advance() // (
+	a, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tComma, `","`); err != nil {
+		return nil, err
+	}
+	b, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tRParen, `")"`); err != nil {
+		return nil, err
+	}
+	return Spatial{Op: op, Left: a, Right: b}, nil
+}
+
+func (p *parser) dwithin() (Expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	p.advance()
+	p.advance() // (
+	a, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tComma, `","`); err != nil {
+		return nil, err
+	}
+	b, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tComma, `"," and a distance`); err != nil {
+		return nil, err
+	}
+	dt := p.peek()
+	d, err := p.number()
+	if err != nil {
+		return nil, err
+	}
+	unit := "meters"
+	if p.peek().kind == tComma {
+		p.advance()
+		u := p.peek()
+		if u.kind != tIdent && u.kind != tString {
+			return nil, p.errAt(u, "expected a unit (meters or kilometers) but found %s", u.describe())
+		}
+		p.advance()
+		unit = u.text
+		dt = u
+	}
+	if _, err := p.expect(tRParen, `")"`); err != nil {
+		return nil, err
+	}
+	m, err := metres(d, unit)
+	if err != nil {
+		return nil, p.errAt(dt, "%v", err)
+	}
+	return DWithin{Left: a, Right: b, Distance: m}, nil
+}
+
+// metres converts an S_DWITHIN distance to metres and checks its range.
+func metres(d float64, unit string) (float64, error) {
+	switch strings.ToLower(unit) {
+	case "meters", "metres", "meter", "metre", "m":
+	case "kilometers", "kilometres", "kilometer", "kilometre", "km":
+		d *= 1000
+	default:
+		return 0, errors.New("unknown distance unit " + quoteShort(unit) + " (use meters or kilometers)")
+	}
+	if !(d >= 0) || d > MaxDistance {
+		return 0, errors.New("S_DWITHIN distance must be between 0 and " + strconv.Itoa(MaxDistance) + " metres")
+	}
+	return d, nil
+}
+
+func isGeometryKeyword(s string) bool {
+	switch s {
+	case "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION":
+		return true
+	}
+	return false
+}
+
+// geometry reads a WKT geometry (2D, not empty) starting at its keyword.
+func (p *parser) geometry() (orb.Geometry, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	kw := p.advance()
+	kind := strings.ToUpper(kw.text)
+	if _, err := p.expect(tLParen, `"("`); err != nil {
+		return nil, err
+	}
+	var g orb.Geometry
+	var err error
+	switch kind {
+	case "POINT":
+		g, err = p.coord()
+	case "LINESTRING":
+		var ls []orb.Point
+		ls, err = p.coordList(kw, 2, false)
+		g = orb.LineString(ls)
+	case "POLYGON":
+		g, err = p.rings(kw)
+	case "MULTIPOINT":
+		var mp orb.MultiPoint
+		for {
+			var pt orb.Point
+			if p.peek().kind == tLParen {
+				p.advance()
+				if pt, err = p.coord(); err != nil {
+					return nil, err
+				}
+				if _, err = p.expect(tRParen, `")"`); err != nil {
+					return nil, err
+				}
+			} else if pt, err = p.coord(); err != nil {
+				return nil, err
+			}
+			mp = append(mp, pt)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.advance()
+		}
+		g = mp
+	case "MULTILINESTRING":
+		var ml orb.MultiLineString
+		for {
+			if _, err = p.expect(tLParen, `"("`); err != nil {
+				return nil, err
+			}
+			var ls []orb.Point
+			if ls, err = p.coordList(kw, 2, false); err != nil {
+				return nil, err
+			}
+			ml = append(ml, ls)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.advance()
+		}
+		g = ml
+	case "MULTIPOLYGON":
+		var mp orb.MultiPolygon
+		for {
+			if _, err = p.expect(tLParen, `"("`); err != nil {
+				return nil, err
+			}
+			var poly orb.Polygon
+			if poly, err = p.rings(kw); err != nil {
+				return nil, err
+			}
+			mp = append(mp, poly)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.advance()
+		}
+		g = mp
+	case "GEOMETRYCOLLECTION":
+		var c orb.Collection
+		for {
+			t := p.peek()
+			if t.kind != tIdent || !isGeometryKeyword(strings.ToUpper(t.text)) {
+				return nil, p.errAt(t, "expected a geometry in GEOMETRYCOLLECTION but found %s", t.describe())
+			}
+			if n := p.peekAt(1); n.kind != tLParen {
+				return nil, p.errAt(n, "expected \"(\" but found %s (empty and 3D geometries are not supported)", n.describe())
+			}
+			var m orb.Geometry
+			if m, err = p.geometry(); err != nil {
+				return nil, err
+			}
+			c = append(c, m)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.advance()
+		}
+		g = c
+	}
+	if err != nil {
+		return nil, err
+	}
+	if kind != "LINESTRING" && kind != "POLYGON" { // those consumed their ")" already
+		if _, err := p.expect(tRParen, `")"`); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+func (p *parser) coord() (orb.Point, error) {
+	x, err := p.number()
+	if err != nil {
+		return orb.Point{}, err
+	}
+	y, err := p.number()
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if t := p.peek(); t.kind == tNumber {
+		return orb.Point{}, p.errAt(t, "only 2D coordinates are supported")
+	}
+	return orb.Point{x, y}, nil
+}
+
+// coordList reads "x y, x y, ...)" after its opening parenthesis, including the closing one.
+func (p *parser) coordList(kw token, minPoints int, ring bool) ([]orb.Point, error) {
+	start := p.peek()
+	var pts []orb.Point
+	for {
+		pt, err := p.coord()
+		if err != nil {
+			return nil, err
+		}
+		pts = append(pts, pt)
+		if p.peek().kind != tComma {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expect(tRParen, `"," or ")"`); err != nil {
+		return nil, err
+	}
+	if len(pts) < minPoints {
+		return nil, p.errAt(start, "%s needs at least %d points, got %d", strings.ToUpper(kw.text), minPoints, len(pts))
+	}
+	if ring && pts[0] != pts[len(pts)-1] {
+		return nil, p.errAt(start, "a polygon ring must end at its first point")
+	}
+	return pts, nil
+}
+
+// rings reads "(ring), (ring))" after a polygon's opening parenthesis, including the closing one.
+func (p *parser) rings(kw token) (orb.Polygon, error) {
+	var poly orb.Polygon
+	for {
+		if _, err := p.expect(tLParen, `"(" opening a ring`); err != nil {
+			return nil, err
+		}
+		r, err := p.coordList(kw, 4, true)
+		if err != nil {
+			return nil, err
+		}
+		poly = append(poly, r)
+		if p.peek().kind != tComma {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expect(tRParen, `"," or ")"`); err != nil {
+		return nil, err
+	}
+	return poly, nil
+}
+
+func utfValid(s string) bool { return utf8.ValidString(s) }
+
+func firstInvalidUTF8(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				return i
+			}
+		}
+	}
+	return len(s)
+}
