@@ -1,0 +1,353 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dongnai-gis/gisd/cql2"
+	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/tiles"
+)
+
+// mvtContentType is the media type of Mapbox Vector Tiles.
+const mvtContentType = "application/vnd.mapbox-vector-tile"
+
+// defaultTileCacheControl lets clients keep tiles but makes them revalidate each time: a tile
+// changes as soon as its data does, and a revalidation is a cheap 304.
+const defaultTileCacheControl = "no-cache"
+
+// tileRoutes serves GET/HEAD /tiles/{layers}/{z}/{x}/{y}.mvt and /tiles/{layers}.json, with
+// the query parameters date, filter, filter-lang and filter-crs. Gin's router cannot hold both
+// shapes next to each other, so one catch-all route parses the path itself, strictly. Without a
+// tile service there are no tile routes.
+func (s *Server) tileRoutes(r *gin.Engine) {
+	if s.cfg.Tiles == nil {
+		return
+	}
+	r.GET("/tiles/*path", s.tiles)
+	r.HEAD("/tiles/*path", s.tiles)
+	s.metrics.reg.MustRegister(tileCacheCollector{s.cfg.Tiles})
+}
+
+func (s *Server) tiles(c *gin.Context) {
+	p := strings.TrimPrefix(c.Param("path"), "/")
+	parts := strings.Split(p, "/")
+	switch len(parts) {
+	case 1:
+		name, ext, ok := cutExt(parts[0])
+		if !ok || ext != "json" {
+			problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+			return
+		}
+		s.tileJSON(c, name)
+	case 4:
+		y, ext, ok := cutExt(parts[3])
+		if !ok || ext != "mvt" {
+			problem(c, http.StatusNotFound, "unknown tile format "+quoteForMessage(ext)+": tiles are served as .mvt")
+			return
+		}
+		s.tile(c, parts[0], parts[1], parts[2], y)
+	default:
+		problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+	}
+}
+
+// cutExt splits "name.ext" at the last dot; ok is false when there is no extension.
+func cutExt(s string) (name, ext string, ok bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// tileParams are the query parameters shared by tiles and TileJSON.
+type tileParams struct {
+	date    string
+	filter  cql2.Expr
+	crs     geo.CRS
+	filterQ url.Values // date and the filter's parameters, as given, for TileJSON's tiles URL
+}
+
+// tileQuery reads and validates the query parameters shared by tiles and TileJSON: date, and a
+// CQL2 filter (filter, filter-lang, filter-crs) that applies to every requested layer, each of
+// which must be able to evaluate it on its public attributes.
+func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
+	q := c.Request.URL.Query()
+	var p tileParams
+	p.filterQ = url.Values{}
+	dates := q["date"]
+	if len(dates) > 1 {
+		badParam(c, "date", "give at most one date")
+		return p, false
+	}
+	if len(dates) == 1 {
+		d, err := tiles.ParseDate(dates[0])
+		if err != nil || d == "" {
+			badParam(c, "date", "want a date as YYYY-MM-DD, got "+quoteForMessage(dates[0]))
+			return p, false
+		}
+		p.date = d
+		p.filterQ.Set("date", d)
+	}
+	e, perr := parseFilter(q)
+	if perr != nil {
+		badParam(c, perr.Name, perr.Reason)
+		return p, false
+	}
+	if e == nil {
+		return p, true
+	}
+	crs, ok := parseCRSParam(c, q, "filter-crs", geo.CRS84)
+	if !ok {
+		return p, false
+	}
+	for _, l := range layers {
+		// Tiles carry public attributes only, so a filter may name only those: a filter on
+		// another would reveal its values one tile at a time.
+		if _, _, err := l.FilterSQL("t", nil, e, cql2.Options{CRS: crs}); err != nil {
+			badParam(c, "filter", "layer "+l.ID+": "+strings.TrimPrefix(err.Error(), "cql2: "))
+			return p, false
+		}
+	}
+	p.filter, p.crs = e, crs
+	for _, k := range []string{"filter", "filter-lang", "filter-crs"} {
+		if v := q.Get(k); v != "" {
+			p.filterQ.Set(k, v)
+		}
+	}
+	return p, true
+}
+
+// filters turns the request's filter into one tiles.Filter per layer. The cache key is the
+// filter as given (text, language, CRS): equal keys, equal predicates.
+func (p tileParams) filters(layers []*store.Layer) map[string]*tiles.Filter {
+	if p.filter == nil {
+		return nil
+	}
+	key := p.filterQ.Get("filter-lang") + "\x00" + p.filterQ.Get("filter-crs") + "\x00" + p.filterQ.Get("filter")
+	out := make(map[string]*tiles.Filter, len(layers))
+	for _, l := range layers {
+		out[l.ID] = &tiles.Filter{Key: key, SQL: func(alias string, first int) (string, []any, error) {
+			return l.FilterSQL(alias, nil, p.filter, cql2.Options{FirstParam: first, CRS: p.crs})
+		}}
+	}
+	return out
+}
+
+// tileError answers a refusal or failure of the tile service.
+func tileError(c *gin.Context, err error) {
+	var re *tiles.RequestError
+	switch {
+	case errors.As(err, &re) && errors.Is(err, tiles.ErrUnknownLayer):
+		problem(c, http.StatusNotFound, re.Reason, InvalidParam{Name: re.Param, Reason: re.Reason})
+	case errors.As(err, &re):
+		badParam(c, re.Param, re.Reason)
+	case errors.Is(err, tiles.ErrTimeout):
+		logger(c).Warn("tile timed out", "err", err)
+		c.Header("Retry-After", "5")
+		problem(c, http.StatusServiceUnavailable, "the tile took too long to render; try again shortly")
+	default:
+		fail(c, err)
+	}
+}
+
+func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
+	t, perr := parseTile(zs, xs, ys)
+	if perr != nil {
+		badParam(c, perr.Name, perr.Reason)
+		return
+	}
+	layers, lerr := s.cfg.Tiles.Layers(layerList, principal(c).CanRead)
+	if lerr != nil {
+		tileError(c, lerr)
+		return
+	}
+	p, ok := tileQuery(c, layers)
+	if !ok {
+		return
+	}
+	tile, status, terr := s.cfg.Tiles.Tile(c.Request.Context(), tiles.Request{Layers: layers, Tile: t, Date: p.date, Filters: p.filters(layers)})
+	if terr != nil {
+		tileError(c, terr)
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", s.tileCacheControl(layers))
+	h.Set("X-Cache", status.String())
+	h.Set("Vary", "Accept-Encoding")
+	if tile.Empty() {
+		c.Status(http.StatusNoContent)
+		return
+	}
+	h.Set("ETag", tile.ETag)
+	if etagMatch(c.GetHeader("If-None-Match"), tile.ETag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", mvtContentType)
+	if acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(tile.Data)))
+		c.Status(http.StatusOK)
+		if c.Request.Method != http.MethodHead {
+			_, _ = c.Writer.Write(tile.Data)
+		}
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(tile.Size))
+	c.Status(http.StatusOK)
+	if c.Request.Method == http.MethodHead {
+		return
+	}
+	r, err := tile.Open()
+	if err != nil {
+		logger(c).Error("tile: cannot read a cached tile", "err", err)
+		return
+	}
+	defer r.Close()
+	if _, err := io.Copy(c.Writer, r); err != nil {
+		logger(c).Debug("tile: write", "err", err)
+	}
+}
+
+// tileCacheControl is the configured Cache-Control, except that a tile holding a layer that
+// needs a key is private: a shared cache must not hand it to anyone else.
+func (s *Server) tileCacheControl(layers []*store.Layer) string {
+	for _, l := range layers {
+		if l.Access != "public" {
+			return "private, no-cache"
+		}
+	}
+	if s.cfg.TileCacheControl != "" {
+		return s.cfg.TileCacheControl
+	}
+	return defaultTileCacheControl
+}
+
+func (s *Server) tileJSON(c *gin.Context, layerList string) {
+	layers, err := s.cfg.Tiles.Layers(layerList, principal(c).CanRead)
+	if err != nil {
+		tileError(c, err)
+		return
+	}
+	p, ok := tileQuery(c, layers)
+	if !ok {
+		return
+	}
+	ids := make([]string, len(layers))
+	for i, l := range layers {
+		ids[i] = l.ID
+	}
+	tilesURL := baseURL(c, s.cfg.PublicURL) + "/tiles/" + strings.Join(ids, ",") + "/{z}/{x}/{y}.mvt"
+	if len(p.filterQ) > 0 {
+		tilesURL += "?" + p.filterQ.Encode()
+	}
+	tj, err := s.cfg.Tiles.TileJSON(c.Request.Context(), layers, tilesURL)
+	if err != nil {
+		tileError(c, err)
+		return
+	}
+	cc := "public, max-age=60"
+	if s.tileCacheControl(layers) == "private, no-cache" {
+		cc = "private, max-age=60"
+	}
+	c.Header("Cache-Control", cc)
+	c.JSON(http.StatusOK, tj)
+}
+
+// parseTile validates the z, x and y path parts, naming the first one at fault.
+func parseTile(z, x, y string) (geo.TileID, *InvalidParam) {
+	t, err := geo.ParseTile(z, x, y)
+	if err == nil {
+		return t, nil
+	}
+	// geo says what is wrong; find which part, checking them in order.
+	name := "y"
+	if _, e := geo.ParseTile(z, "0", "0"); e != nil {
+		name = "z"
+	} else if _, e := geo.ParseTile(z, x, "0"); e != nil {
+		name = "x"
+	}
+	return geo.TileID{}, &InvalidParam{Name: name, Reason: strings.TrimPrefix(err.Error(), "geo: tile: ")}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header admits gzip (RFC 9110 §12.5.3):
+// "gzip" or "*" with a non-zero weight, unless gzip itself is refused with q=0.
+func acceptsGzip(header string) bool {
+	star := false
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(k, "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch coding {
+		case "gzip", "x-gzip":
+			return q > 0
+		case "*":
+			star = q > 0
+		}
+	}
+	return star
+}
+
+// etagMatch implements If-None-Match's weak comparison (RFC 9110 §13.1.2).
+func etagMatch(header, etag string) bool {
+	if header == "" || etag == "" {
+		return false
+	}
+	want := strings.TrimPrefix(etag, "W/")
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// tileCacheCollector exports the tile cache's counters at scrape time.
+type tileCacheCollector struct{ svc *tiles.Service }
+
+var (
+	tileCacheRequests = prometheus.NewDesc("gisd_tile_cache_requests_total", "Tile requests by outcome: hit, miss (rendered), shared (waited for a concurrent render).", []string{"outcome"}, nil)
+	tileCacheDropped  = prometheus.NewDesc("gisd_tile_cache_dropped_total", "Cached tiles dropped, by reason: evicted (budget) or invalidated (data changed).", []string{"reason"}, nil)
+	tileCacheDiscard  = prometheus.NewDesc("gisd_tile_cache_discarded_total", "Rendered tiles not cached because the data changed while they rendered.", nil, nil)
+	tileCacheEntries  = prometheus.NewDesc("gisd_tile_cache_entries", "Tiles in the cache.", nil, nil)
+	tileCacheBytes    = prometheus.NewDesc("gisd_tile_cache_bytes", "Bytes the cached tiles cost.", nil, nil)
+	tileCacheMax      = prometheus.NewDesc("gisd_tile_cache_max_bytes", "The cache's byte budget.", nil, nil)
+)
+
+func (t tileCacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{tileCacheRequests, tileCacheDropped, tileCacheDiscard, tileCacheEntries, tileCacheBytes, tileCacheMax} {
+		ch <- d
+	}
+}
+
+func (t tileCacheCollector) Collect(ch chan<- prometheus.Metric) {
+	st := t.svc.Stats()
+	ch <- prometheus.MustNewConstMetric(tileCacheRequests, prometheus.CounterValue, float64(st.Hits), "hit")
+	ch <- prometheus.MustNewConstMetric(tileCacheRequests, prometheus.CounterValue, float64(st.Misses), "miss")
+	ch <- prometheus.MustNewConstMetric(tileCacheRequests, prometheus.CounterValue, float64(st.Shared), "shared")
+	ch <- prometheus.MustNewConstMetric(tileCacheDropped, prometheus.CounterValue, float64(st.Evictions), "evicted")
+	ch <- prometheus.MustNewConstMetric(tileCacheDropped, prometheus.CounterValue, float64(st.Invalidations), "invalidated")
+	ch <- prometheus.MustNewConstMetric(tileCacheDiscard, prometheus.CounterValue, float64(st.Discarded))
+	ch <- prometheus.MustNewConstMetric(tileCacheEntries, prometheus.GaugeValue, float64(st.Entries))
+	ch <- prometheus.MustNewConstMetric(tileCacheBytes, prometheus.GaugeValue, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(tileCacheMax, prometheus.GaugeValue, float64(st.MaxBytes))
+}
