@@ -19,7 +19,7 @@ build:
 web:
 	@scripts/web.sh build
 
-run: build web
+run: web build
 	@url=$$(scripts/devdb.sh up) && \
 	$(BIN) migrate up --database-url "$$url" && \
 	$(BIN) demo --database-url "$$url" && \

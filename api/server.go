@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/tiles"
 )
 
 // Config is what the HTTP server needs. main builds every part and passes it in; no handler reads
@@ -17,9 +18,17 @@ type Config struct {
 	// PublicURL is the externally visible base URL (e.g. https://gis.dongnai.gov.vn) used in
 	// links; empty means "derive it from each request".
 	PublicURL string
+	// BasemapURL is an XYZ raster tile URL template ({z}/{x}/{y}) the web map shows under gisd's
+	// own layers; empty (the default) means no outside basemap, so the map needs no internet.
+	BasemapURL string
 	// RateLimit is the default number of requests per minute per API key (and per client IP for
 	// anonymous callers); a key's own limit overrides it; 0 disables rate limiting.
 	RateLimit int
+	// Tiles serves /tiles/...; nil means no tile routes.
+	Tiles *tiles.Service
+	// TileCacheControl is the Cache-Control header of tiles; empty means "no-cache" (keep, but
+	// revalidate with the ETag).
+	TileCacheControl string
 }
 
 // Server is gisd's HTTP handler.
@@ -80,4 +89,9 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/layers", s.listLayers)
 	v1.GET("/layers/:layer", s.getLayer)
 	s.sharingRoutes(v1)
+	s.writeRoutes(r)
+	s.queryRoutes(v1)
+	s.ogcRoutes(r)
+	s.tileRoutes(r)
+	s.webRoutes(r)
 }

@@ -8,10 +8,10 @@ import (
 
 // AsOfRelation is a subquery holding the layer's features as they were at the instant bound to
 // parameter param (a timestamptz): the current rows written by then, and the old versions that
-// were current then. It has the columns id, version, geom, the layer's attributes (and layer_id,
+// were current then. It has the columns id, version, geom, sys_from, the layer's attributes (and layer_id,
 // properties for generic layers), so tile and feature queries can read it in place of Relation.
 func (l *Layer) AsOfRelation(param string) string {
-	cols := []string{"id", "version", "geom"}
+	cols := []string{"id", "version", "geom", "sys_from"}
 	if l.Storage == StorageGeneric {
 		cols = append(cols, "layer_id", "properties")
 	} else {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -35,6 +37,12 @@ func OpenPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	pc.ConnConfig.RuntimeParams["application_name"] = cfg.AppName
 	if cfg.StatementTimeout > 0 {
 		pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
+	}
+	// A cancelled request context (a client that went away, a timeout) sends PostgreSQL a cancel
+	// request, so the server stops working on a query nobody will read, and the connection
+	// survives. pgx's default closes the socket instead, which leaves the backend computing.
+	pc.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
 	}
 	pc.AfterConnect = afterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, pc)

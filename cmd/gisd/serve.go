@@ -13,13 +13,18 @@ import (
 
 	"github.com/dongnai-gis/gisd/api"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/tiles"
 )
 
 type serveConfig struct {
 	DB               dbSettings
 	Addr             string
 	PublicURL        string
+	BasemapURL       string
 	Migrate          bool
+	TileCacheBytes   int
+	TileCacheControl string
+	TileTimeout      time.Duration
 	StatementTimeout time.Duration
 	ShutdownTimeout  time.Duration
 	ReadTimeout      time.Duration
@@ -33,6 +38,10 @@ func (c *serveConfig) register(s *settings) {
 	c.DB.register(s)
 	s.String(&c.Addr, "addr", "GISD_ADDR", ":8080", "HTTP listen address")
 	s.String(&c.PublicURL, "public-url", "GISD_PUBLIC_URL", "", "external base URL used in links (default: from each request)")
+	s.String(&c.BasemapURL, "basemap-url", "GISD_BASEMAP_URL", "", "XYZ raster tile URL template ({z}/{x}/{y}) shown under the web map (default: none, the map needs no internet)")
+	s.Int(&c.TileCacheBytes, "tile-cache-bytes", "GISD_TILE_CACHE_BYTES", 256<<20, "memory for cached vector tiles, in bytes (0 disables the cache)")
+	s.String(&c.TileCacheControl, "tile-cache-control", "GISD_TILE_CACHE_CONTROL", "no-cache", "Cache-Control header of vector tiles (no-cache: clients revalidate with the ETag)")
+	s.Duration(&c.TileTimeout, "tile-timeout", "GISD_TILE_TIMEOUT", 10*time.Second, "longest a tile query may run before it is cancelled (503)")
 	s.Bool(&c.Migrate, "migrate", "GISD_MIGRATE", false, "apply pending migrations at start instead of refusing to start")
 	s.Duration(&c.StatementTimeout, "statement-timeout", "GISD_STATEMENT_TIMEOUT", 30*time.Second, "longest a single SQL statement may run")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", "GISD_SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
@@ -56,7 +65,14 @@ func (c *serveConfig) validate() error {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return usagef("--public-url %q: want an http:// or https:// URL", c.PublicURL)
 	}
-	for name, d := range map[string]time.Duration{"--statement-timeout": c.StatementTimeout,
+	if c.BasemapURL != "" && (!strings.HasPrefix(c.BasemapURL, "http://") && !strings.HasPrefix(c.BasemapURL, "https://") ||
+		!strings.Contains(c.BasemapURL, "{z}") || !strings.Contains(c.BasemapURL, "{x}") || !strings.Contains(c.BasemapURL, "{y}")) {
+		return usagef("--basemap-url %q: want an http(s) URL template with {z}, {x} and {y}", c.BasemapURL)
+	}
+	if c.TileCacheBytes < 0 {
+		return usagef("--tile-cache-bytes %d: want 0 (no cache) or more", c.TileCacheBytes)
+	}
+	for name, d := range map[string]time.Duration{"--statement-timeout": c.StatementTimeout, "--tile-timeout": c.TileTimeout,
 		"--shutdown-timeout": c.ShutdownTimeout, "--read-timeout": c.ReadTimeout, "--write-timeout": c.WriteTimeout} {
 		if d <= 0 {
 			return usagef("%s %v: want a positive duration", name, d)
@@ -96,12 +112,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	tileSvc := tiles.New(st, tiles.Options{CacheBytes: int64(cfg.TileCacheBytes), Timeout: cfg.TileTimeout, Logger: log})
+	st.Subscribe(tileSvc)
+	log.Info("tiles", "cache_bytes", cfg.TileCacheBytes, "cache_control", cfg.TileCacheControl, "timeout", cfg.TileTimeout)
+
 	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopListening()
 	listening := make(chan struct{})
 	go func() { _ = st.Listen(listenCtx, listening) }()
 
-	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, RateLimit: cfg.RateLimit})
+	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, RateLimit: cfg.RateLimit, BasemapURL: cfg.BasemapURL,
+		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl})
 	go handler.Background(listenCtx)
 	srv := &http.Server{
 		Addr:              cfg.Addr,

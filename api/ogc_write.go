@@ -1,0 +1,284 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/store"
+)
+
+// This file is OGC API – Features Part 4 (create, replace, update, delete) for applications that
+// own data, and each feature's history. Writes need the layer's write scope, carry the feature's
+// version as ETag, and refuse a stale If-Match with 412 so no update is lost.
+
+const maxFeatureBody = 16 << 20
+
+// featureETag is the entity tag of one version of a feature.
+func featureETag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
+
+// ifMatchVersion reads If-Match: 0 for "*", the version for one of our tags. Writes to an
+// existing feature must say which version they change (428 otherwise), so two applications
+// editing one parcel cannot silently overwrite each other.
+func ifMatchVersion(c *gin.Context) (int, bool) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" {
+		problem(c, http.StatusPreconditionRequired, "send If-Match with the ETag of the version you are changing (GET the feature first), or If-Match: * to overwrite whatever is there")
+		return 0, false
+	}
+	if h == "*" {
+		return 0, true
+	}
+	tag := strings.TrimPrefix(h, "W/")
+	tag = strings.Trim(tag, `"`)
+	v, err := strconv.Atoi(strings.TrimPrefix(tag, "v"))
+	if err != nil || v < 1 || !strings.HasPrefix(tag, "v") {
+		problem(c, http.StatusPreconditionFailed, "If-Match "+quoteForMessage(h)+" is not an ETag of this feature")
+		return 0, false
+	}
+	return v, true
+}
+
+// writableLayer finds the layer and checks the write scope.
+func (s *Server) writableLayer(c *gin.Context) (*store.Layer, bool) {
+	l, ok := lookupReadable(c, s.store.Catalog(), c.Param("collection"))
+	if !ok {
+		return nil, false
+	}
+	if p := principal(c); !p.CanWrite(l) {
+		deny(c, p, "write to "+l.ID)
+		return nil, false
+	}
+	return l, true
+}
+
+func featureIDParam(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("feature"), 10, 64)
+	if err != nil || id < 1 {
+		problem(c, http.StatusNotFound, "no feature "+quoteForMessage(c.Param("feature")))
+		return 0, false
+	}
+	return id, true
+}
+
+type featureBody struct {
+	Type       string          `json:"type"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties map[string]any  `json:"properties"`
+	ID         any             `json:"id,omitempty"`
+}
+
+// readFeature decodes a GeoJSON Feature body in the CRS named by Content-Crs (CRS84 by default).
+func readFeature(c *gin.Context, patch bool) (store.FeatureInput, bool) {
+	in := store.FeatureInput{SRID: 4326}
+	if h := c.GetHeader("Content-Crs"); h != "" {
+		crs, err := geo.ParseCRS(strings.Trim(h, "<> "))
+		if err != nil {
+			badParam(c, "Content-Crs", "unknown CRS "+quoteForMessage(h))
+			return in, false
+		}
+		in.SRID, in.LatLon = crs.SRID, geo.AxisOrderLatLon(crs)
+	}
+	ct := c.ContentType()
+	if ct != "" && ct != "application/geo+json" && ct != "application/json" && ct != "application/merge-patch+json" {
+		problem(c, http.StatusUnsupportedMediaType, "send the feature as application/geo+json")
+		return in, false
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxFeatureBody))
+	if err != nil {
+		problem(c, http.StatusRequestEntityTooLarge, "the feature is larger than 16 MiB")
+		return in, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var f featureBody
+	if err := dec.Decode(&f); err != nil {
+		problem(c, http.StatusBadRequest, "the body is not a GeoJSON Feature: "+jsonErrorText(err))
+		return in, false
+	}
+	if dec.More() {
+		problem(c, http.StatusBadRequest, "the body has data after the feature")
+		return in, false
+	}
+	if f.Type != "Feature" && !(patch && f.Type == "") {
+		problem(c, http.StatusBadRequest, `the body must be a GeoJSON object with "type": "Feature"`)
+		return in, false
+	}
+	in.Geometry = f.Geometry
+	if patch && bytes.Equal(bytes.TrimSpace(f.Geometry), []byte("null")) {
+		problem(c, http.StatusBadRequest, "a feature cannot lose its geometry; delete it instead")
+		return in, false
+	}
+	in.Properties = f.Properties
+	if in.Properties == nil {
+		in.Properties = map[string]any{}
+	}
+	return in, true
+}
+
+func actorOf(p *Principal) string {
+	if p.Anonymous() {
+		return "anonymous"
+	}
+	return "key:" + strconv.FormatInt(p.Key.ID, 10)
+}
+
+// writeFailed maps a store write error; precondition failures are 412.
+func writeFailed(c *gin.Context, err error) {
+	switch {
+	case errors.Is(err, store.ErrPrecondition):
+		problem(c, http.StatusPreconditionFailed, "the feature has changed since the version in If-Match; GET it again and reapply your change")
+	case errors.Is(err, store.ErrInvalid):
+		var dbe *store.DBError
+		if errors.As(err, &dbe) {
+			problem(c, http.StatusUnprocessableEntity, dbe.Message)
+			return
+		}
+		msg := err.Error()
+		if i := strings.Index(msg, store.ErrInvalid.Error()+": "); i >= 0 {
+			msg = msg[i+len(store.ErrInvalid.Error())+2:]
+		}
+		problem(c, http.StatusUnprocessableEntity, msg)
+	default:
+		fail(c, err)
+	}
+}
+
+func (s *Server) createItem(c *gin.Context) {
+	l, ok := s.writableLayer(c)
+	if !ok {
+		return
+	}
+	in, ok := readFeature(c, false)
+	if !ok {
+		return
+	}
+	p := principal(c)
+	res, err := s.store.WriteFeature(c.Request.Context(), actorOf(p), l, store.WriteCreate, 0, 0, in, func(a store.Attribute) bool { return p.MaySee(l, a) })
+	if err != nil {
+		s.auditWrite(c, l.ID, nil, statusOf(err), gin.H{"op": "create", "error": err.Error()})
+		writeFailed(c, err)
+		return
+	}
+	s.auditWrite(c, l.ID, []int64{res.ID}, http.StatusCreated, gin.H{"op": "create", "version": res.Version})
+	loc := baseURL(c, s.cfg.PublicURL) + "/ogc/collections/" + l.ID + "/items/" + strconv.FormatInt(res.ID, 10)
+	c.Header("Location", loc)
+	c.Header("ETag", featureETag(res.Version))
+	c.JSON(http.StatusCreated, gin.H{"id": res.ID, "version": res.Version, "links": []link{{Href: loc, Rel: "self", Type: "application/geo+json"}}})
+}
+
+func (s *Server) replaceItem(c *gin.Context) { s.updateItem(c, store.WriteReplace) }
+func (s *Server) patchItem(c *gin.Context)   { s.updateItem(c, store.WritePatch) }
+
+func (s *Server) updateItem(c *gin.Context, mode store.WriteMode) {
+	l, ok := s.writableLayer(c)
+	if !ok {
+		return
+	}
+	id, ok := featureIDParam(c)
+	if !ok {
+		return
+	}
+	ifVersion, ok := ifMatchVersion(c)
+	if !ok {
+		return
+	}
+	in, ok := readFeature(c, mode == store.WritePatch)
+	if !ok {
+		return
+	}
+	p := principal(c)
+	op := map[store.WriteMode]string{store.WriteReplace: "replace", store.WritePatch: "update"}[mode]
+	res, err := s.store.WriteFeature(c.Request.Context(), actorOf(p), l, mode, id, ifVersion, in, func(a store.Attribute) bool { return p.MaySee(l, a) })
+	if err != nil {
+		s.auditWrite(c, l.ID, []int64{id}, statusOf(err), gin.H{"op": op, "error": err.Error()})
+		writeFailed(c, err)
+		return
+	}
+	s.auditWrite(c, l.ID, []int64{id}, http.StatusNoContent, gin.H{"op": op, "version": res.Version})
+	c.Header("ETag", featureETag(res.Version))
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) deleteItem(c *gin.Context) {
+	l, ok := s.writableLayer(c)
+	if !ok {
+		return
+	}
+	id, ok := featureIDParam(c)
+	if !ok {
+		return
+	}
+	ifVersion, ok := ifMatchVersion(c)
+	if !ok {
+		return
+	}
+	if err := s.store.DeleteFeature(c.Request.Context(), actorOf(principal(c)), l, id, ifVersion); err != nil {
+		s.auditWrite(c, l.ID, []int64{id}, statusOf(err), gin.H{"op": "delete", "error": err.Error()})
+		writeFailed(c, err)
+		return
+	}
+	s.auditWrite(c, l.ID, []int64{id}, http.StatusNoContent, gin.H{"op": "delete"})
+	c.Status(http.StatusNoContent)
+}
+
+// statusOf is the status a write error will be answered with, for the audit log.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, store.ErrPrecondition):
+		return http.StatusPreconditionFailed
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, store.ErrInvalid):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// itemHistory answers GET /ogc/collections/{id}/items/{fid}/history: every version of the
+// feature, oldest first, with who wrote it and when.
+func (s *Server) itemHistory(c *gin.Context) {
+	l, ok := lookupReadable(c, s.store.Catalog(), c.Param("collection"))
+	if !ok {
+		return
+	}
+	id, ok := featureIDParam(c)
+	if !ok {
+		return
+	}
+	for k := range c.Request.URL.Query() {
+		if k != "f" {
+			badParam(c, k, "unknown parameter; history takes only f=json")
+			return
+		}
+	}
+	p := principal(c)
+	versions, err := s.store.FeatureHistory(c.Request.Context(), l, id, p.Attributes(l))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if p.CanSeePersonal(l) && !s.auditPersonal(c, l.ID, []int64{id}, "history") {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"collection": l.ID, "id": id, "versions": versions})
+}
+
+// writeRoutes registers Part 4 and history under the OGC API collections.
+func (s *Server) writeRoutes(r *gin.Engine) {
+	g := r.Group("/ogc/collections/:collection/items")
+	g.POST("", s.createItem)
+	g.PUT("/:feature", s.replaceItem)
+	g.PATCH("/:feature", s.patchItem)
+	g.DELETE("/:feature", s.deleteItem)
+	g.GET("/:feature/history", s.itemHistory)
+}

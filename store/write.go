@@ -1,0 +1,414 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// This file writes single features for applications that own data (OGC API – Features Part 4).
+// Every write runs as the caller (gisd.actor), so history, the change feed and tile invalidation
+// follow from the schema's triggers; optimistic concurrency uses the feature's version.
+
+// ErrPrecondition is a write whose expected version is not the feature's current one.
+var ErrPrecondition = errors.New("the feature has changed since that version")
+
+// FeatureInput is a feature sent by a client: a GeoJSON geometry in SRID (4326 when zero; the
+// longitude comes first) and properties as decoded with json.Decoder.UseNumber.
+type FeatureInput struct {
+	Geometry   json.RawMessage
+	Properties map[string]any
+	SRID       int
+	// LatLon says the coordinates come latitude first (EPSG:4326 as the EPSG defines it).
+	LatLon bool
+}
+
+// WriteMode says how properties combine with a feature's current ones.
+type WriteMode int
+
+const (
+	WriteCreate  WriteMode = iota // a new feature
+	WriteReplace                  // every writable property is set; those absent become null
+	WritePatch                    // only the given properties change; null clears one
+)
+
+// WriteResult is the feature's id and new version.
+type WriteResult struct {
+	ID      int64
+	Version int
+}
+
+func invalidf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+// typedValue converts a decoded JSON value to the Go value bound for attribute a, with the SQL
+// cast that goes with it.
+func typedValue(a Attribute, v any) (any, string, error) {
+	if v == nil {
+		return nil, sqlCast(a.Type), nil
+	}
+	bad := func(want string) error {
+		return invalidf("property %s: want %s", a.Name, want)
+	}
+	switch a.Type {
+	case "string":
+		s, ok := v.(string)
+		if !ok {
+			return nil, "", bad("a string")
+		}
+		if len(s) > 10000 {
+			return nil, "", bad("at most 10,000 bytes")
+		}
+		return s, "::text", nil
+	case "integer":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, "", bad("an integer")
+		}
+		i, err := strconv.ParseInt(n.String(), 10, 64)
+		if err != nil {
+			return nil, "", bad("an integer")
+		}
+		return i, "::bigint", nil
+	case "number":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, "", bad("a number")
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return nil, "", bad("a finite number")
+		}
+		return f, "::float8", nil
+	case "boolean":
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "", bad("true or false")
+		}
+		return b, "::boolean", nil
+	case "date":
+		s, ok := v.(string)
+		if _, err := time.Parse(time.DateOnly, s); !ok || err != nil {
+			return nil, "", bad("a date YYYY-MM-DD")
+		}
+		return s, "::date", nil
+	case "datetime":
+		s, ok := v.(string)
+		if _, err := time.Parse(time.RFC3339, s); !ok || err != nil {
+			return nil, "", bad("an RFC 3339 date-time")
+		}
+		return s, "::timestamptz", nil
+	case "json":
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, "", bad("JSON")
+		}
+		return string(b), "::jsonb", nil
+	}
+	return nil, "", bad("a value of type " + a.Type)
+}
+
+func sqlCast(t string) string {
+	switch t {
+	case "integer":
+		return "::bigint"
+	case "number":
+		return "::float8"
+	case "boolean":
+		return "::boolean"
+	case "date":
+		return "::date"
+	case "datetime":
+		return "::timestamptz"
+	case "json":
+		return "::jsonb"
+	}
+	return "::text"
+}
+
+// checkProperties rejects properties the layer does not have, computed ones, and those the
+// caller may not write.
+func checkProperties(l *Layer, props map[string]any, mayWrite func(Attribute) bool) error {
+	for name := range props {
+		a, ok := l.Attribute(name)
+		if !ok {
+			return invalidf("%s has no property %q", l.ID, name)
+		}
+		if a.Computed {
+			return invalidf("property %s is computed by the database and cannot be written", name)
+		}
+		if mayWrite != nil && !mayWrite(a) {
+			return invalidf("property %s may not be written with this key", name)
+		}
+	}
+	return nil
+}
+
+// geometrySQL turns the client's GeoJSON geometry into the layer's storage form, refusing what
+// the layer cannot hold. $n is the GeoJSON text, $n+1 its SRID.
+func geometrySQL(l *Layer, a *args, in FeatureInput) string {
+	srid := in.SRID
+	if srid == 0 {
+		srid = 4326
+	}
+	g := `ST_GeomFromGeoJSON(` + a.add(string(in.Geometry)) + `::text)`
+	if in.LatLon {
+		g = `ST_FlipCoordinates(` + g + `)`
+	}
+	g = `ST_Transform(ST_SetSRID(` + g + `, ` + a.add(srid) + `::int), 4326)`
+	if strings.HasPrefix(l.GeometryType, "Multi") {
+		g = "ST_Multi(" + g + ")"
+	}
+	return g
+}
+
+// validateGeometry checks the client's geometry in the database: parseable, of the layer's type,
+// valid. Its messages name the problem for people.
+func (s *Store) validateGeometry(ctx context.Context, tx pgx.Tx, l *Layer, in FeatureInput) error {
+	if len(bytes.TrimSpace(in.Geometry)) == 0 || bytes.Equal(bytes.TrimSpace(in.Geometry), []byte("null")) {
+		return invalidf("the feature has no geometry")
+	}
+	var a args
+	g := geometrySQL(l, &a, in)
+	var typ, reason string
+	var empty bool
+	err := tx.QueryRow(ctx, `SELECT replace(GeometryType(g), 'MULTI', 'Multi'), ST_IsEmpty(g), coalesce(ST_IsValidReason(g), '')
+		FROM (SELECT `+g+` AS g) x`, a...).Scan(&typ, &empty, &reason)
+	if err != nil {
+		var dbe *DBError
+		if errors.As(constraintError(err), &dbe) {
+			return invalidf("the geometry is not valid GeoJSON in EPSG:%d", max(in.SRID, 4326))
+		}
+		return invalidf("the geometry cannot be read: it must be a GeoJSON geometry object")
+	}
+	if empty {
+		return invalidf("the geometry is empty")
+	}
+	want := strings.ToUpper(l.GeometryType)
+	if got := strings.ToUpper(typ); want != "GEOMETRY" && got != want {
+		return invalidf("the geometry is a %s; layer %s holds %s", typ, l.ID, l.GeometryType)
+	}
+	if reason != "Valid Geometry" {
+		return invalidf("the geometry is invalid: %s", reason)
+	}
+	return nil
+}
+
+// WriteFeature creates, replaces or patches one feature of l as actor. ifVersion > 0 makes the
+// write conditional on the feature's current version (If-Match); it returns ErrPrecondition when
+// another write came first and ErrNotFound when there is no such feature.
+func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode WriteMode, id int64, ifVersion int,
+	in FeatureInput, mayWrite func(Attribute) bool) (WriteResult, error) {
+	if err := checkProperties(l, in.Properties, mayWrite); err != nil {
+		return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, err)
+	}
+	if mode != WritePatch {
+		for _, a := range l.Attributes {
+			if v, ok := in.Properties[a.Name]; a.Required && !a.Computed && (!ok || v == nil) {
+				return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, invalidf("property %s is required", a.Name))
+			}
+		}
+	}
+	var res WriteResult
+	err := s.withActor(ctx, actor, func(tx pgx.Tx) error {
+		hasGeom := len(in.Geometry) > 0
+		if hasGeom || mode != WritePatch {
+			if err := s.validateGeometry(ctx, tx, l, in); err != nil {
+				return err
+			}
+		}
+		if mode != WriteCreate {
+			if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
+				return err
+			}
+		}
+		var a args
+		var sql string
+		if l.Storage == StorageGeneric {
+			sql = genericWriteSQL(l, mode, id, hasGeom, in, &a)
+		} else {
+			var err error
+			if sql, err = tableWriteSQL(l, mode, id, hasGeom, in, &a); err != nil {
+				return err
+			}
+		}
+		var v int32
+		if err := tx.QueryRow(ctx, sql, a...).Scan(&res.ID, &v); err != nil {
+			return err
+		}
+		res.Version = int(v)
+		return nil
+	})
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, constraintError(err))
+	}
+	return res, nil
+}
+
+// lockVersion locks the feature's row and checks its version.
+func (s *Store) lockVersion(ctx context.Context, tx pgx.Tx, l *Layer, id int64, ifVersion int) error {
+	where, a := featureWhere(l, id)
+	var v int32
+	err := tx.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("feature %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if ifVersion > 0 && int(v) != ifVersion {
+		return fmt.Errorf("feature %d is at version %d, not %d: %w", id, v, ifVersion, ErrPrecondition)
+	}
+	return nil
+}
+
+func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureInput, a *args) (string, error) {
+	var cols, vals []string
+	for _, attr := range l.Attributes {
+		if attr.Computed {
+			continue
+		}
+		v, ok := in.Properties[attr.Name]
+		if !ok && mode != WriteReplace {
+			continue
+		}
+		val, cast, err := typedValue(attr, v)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, pgx.Identifier{attr.Name}.Sanitize())
+		vals = append(vals, a.add(val)+cast)
+	}
+	if hasGeom {
+		cols = append(cols, "geom")
+		vals = append(vals, geometrySQL(l, a, in))
+	}
+	rel := l.Relation()
+	if mode == WriteCreate {
+		return `INSERT INTO ` + rel + ` (` + strings.Join(cols, ", ") + `) VALUES (` + strings.Join(vals, ", ") +
+			`) RETURNING id, version`, nil
+	}
+	if len(cols) == 0 {
+		// A patch that changes nothing still makes a version, so the client's ETag moves on.
+		cols, vals = []string{"id"}, []string{"id"}
+	}
+	set := make([]string, len(cols))
+	for i := range cols {
+		set[i] = cols[i] + " = " + vals[i]
+	}
+	return `UPDATE ` + rel + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ` + a.add(id) + ` RETURNING id, version`, nil
+}
+
+func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureInput, a *args) string {
+	props := map[string]any{}
+	for k, v := range in.Properties {
+		props[k] = v
+	}
+	b, _ := json.Marshal(props)
+	rel := l.Relation()
+	if mode == WriteCreate {
+		return `INSERT INTO ` + rel + ` (layer_id, properties, geom) VALUES (` + a.add(l.ID) + `, jsonb_strip_nulls(` +
+			a.add(string(b)) + `::jsonb), ` + geometrySQL(l, a, in) + `) RETURNING id, version`
+	}
+	set := "properties = jsonb_strip_nulls(" + a.add(string(b)) + "::jsonb)"
+	if mode == WritePatch {
+		set = "properties = jsonb_strip_nulls(properties || " + a.add(string(b)) + "::jsonb)"
+	}
+	if hasGeom {
+		set += ", geom = " + geometrySQL(l, a, in)
+	}
+	return `UPDATE ` + rel + ` SET ` + set + ` WHERE id = ` + a.add(id) + ` AND layer_id = ` + a.add(l.ID) + ` RETURNING id, version`
+}
+
+// DeleteFeature deletes one feature of l as actor, conditional on ifVersion when > 0.
+func (s *Store) DeleteFeature(ctx context.Context, actor string, l *Layer, id int64, ifVersion int) error {
+	err := s.withActor(ctx, actor, func(tx pgx.Tx) error {
+		if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM `+l.Relation()+` WHERE id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: %s feature: %w", l.ID, constraintError(err))
+	}
+	return nil
+}
+
+// FeatureVersion returns the current version of a feature (its ETag).
+func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, error) {
+	where, a := featureWhere(l, id)
+	var v int32
+	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where, a...).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, err)
+	}
+	return int(v), nil
+}
+
+// featureWhere selects feature id of l in a relation aliased t.
+func featureWhere(l *Layer, id int64) (string, args) {
+	var a args
+	where := "t.id = " + a.add(id)
+	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
+		a = append(a, l.ID)
+		where += " AND " + f
+	}
+	return where, a
+}
+
+// FeatureVersionInfo is one version of a feature in its history.
+type FeatureVersionInfo struct {
+	Version   int             `json:"version"`
+	ValidFrom time.Time       `json:"valid_from"` // when this version was written
+	ValidTo   *time.Time      `json:"valid_to"`   // when the next one replaced it; nil for the current
+	ChangedBy string          `json:"changed_by"` // "key:12", "import:7", "sql:role", "demo"
+	ImportID  *int64          `json:"import_id,omitempty"`
+	Deleted   bool            `json:"deleted,omitempty"` // the feature was deleted at ValidTo
+	Feature   json.RawMessage `json:"feature"`
+}
+
+// FeatureHistory lists every version of feature id of l, oldest first, each as a GeoJSON feature
+// with the given attributes. A deleted feature still has its history.
+func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []Attribute) ([]FeatureVersionInfo, error) {
+	where, a := featureWhere(l, id)
+	sql := `SELECT version, sys_from, NULL::timestamptz AS sys_to, changed_by, import_id, false AS deleted, ` + featureSQL(l, "t", attrs) + `::text
+		FROM ` + l.Relation() + ` AS t WHERE ` + where + `
+		UNION ALL
+		SELECT version, sys_from, sys_to, changed_by, import_id,
+		       NOT EXISTS (SELECT 1 FROM ` + l.Relation() + ` c WHERE c.id = t.id)
+		         AND version = (SELECT max(version) FROM ` + l.HistoryRelation() + ` h WHERE h.id = t.id),
+		       ` + featureSQL(l, "t", attrs) + `::text
+		FROM ` + l.HistoryRelation() + ` AS t WHERE ` + where + `
+		ORDER BY version`
+	rows, err := s.pool.Query(ctx, sql, a...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, err)
+	}
+	versions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FeatureVersionInfo, error) {
+		var v FeatureVersionInfo
+		var ver int32
+		var doc string
+		err := r.Scan(&ver, &v.ValidFrom, &v.ValidTo, &v.ChangedBy, &v.ImportID, &v.Deleted, &doc)
+		v.Version, v.Feature = int(ver), json.RawMessage(doc)
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, err)
+	}
+	if len(versions) == 0 {
+		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+	}
+	return versions, nil
+}
