@@ -1,0 +1,486 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/ewkb"
+
+	"github.com/dongnai-gis/gisd/geo"
+)
+
+// Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)). 7318001 and 7318002
+// are taken by storetest and the change feed.
+const (
+	lockImportLayer = 7318005 // one import (or revert) at a time per layer
+	lockImportJob   = 7318006 // held by a running import; its absence marks an interrupted one
+)
+
+// importRun is the state of one Run.
+type importRun struct {
+	im  *Import
+	rep *report
+	t   *importTarget
+
+	srid      int
+	layerType string // the geometry type rows must have (decided at the end for --create)
+	counts    ImportCounts
+	geomTypes map[string]int64
+	fields    geo.FieldTypes
+	zDropped  bool
+	sqlRej    int64 // features rejected by the validation queries
+
+	declared  *geo.CRS // the file's crs member, once seen
+	lastStep  time.Time
+	sridKnown chan struct{} // closed once srid is decided
+	sridOnce  sync.Once
+
+	// The feature being converted, for warnings.
+	curIndex int
+	curID    string
+	curKey   string
+	warnings []ReportEntry
+}
+
+func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, error) {
+	im, s := run.im, run.im.s
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("acquire a connection: %w", err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Rolled back on any failure, cancellation included: a context that is already done could
+	// not send the ROLLBACK, which would leave the connection to be discarded instead.
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}()
+	run.lastStep = time.Now()
+	if err := run.setup(ctx, tx); err != nil {
+		return nil, err
+	}
+	if run.t, err = run.resolveTarget(ctx, tx); err != nil {
+		return nil, err
+	}
+	run.layerType = run.t.geomType
+	run.step("setup")
+	if err := run.read(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	run.step("read")
+	im.readDone.Store(time.Now().UnixNano())
+	im.setPhase("validating")
+	if run.counts.Read == 0 {
+		return nil, fmt.Errorf("%w: the input holds no features", ErrInvalid)
+	}
+	if run.t.create {
+		if run.layerType, err = geo.CommonType(run.geomTypes); err != nil {
+			return nil, err
+		}
+		if err := run.checkCreateKey(); err != nil {
+			return nil, err
+		}
+	}
+	if err := run.validate(ctx, tx); err != nil {
+		return nil, err
+	}
+	rejected := im.rejected.Load() + run.sqlRej
+	if max := im.opt.MaxRejected; max >= 0 && rejected > int64(max) {
+		return nil, tooMany(rejected, max)
+	}
+	if rejected == run.counts.Read {
+		return nil, fmt.Errorf("%w: all %d features were rejected; nothing was written (see the report)", ErrInvalid, rejected)
+	}
+	im.setPhase("writing")
+	if err := run.write(ctx, tx); err != nil {
+		return nil, err
+	}
+	run.step("write")
+	state := StateCommitted
+	if im.opt.DryRun {
+		state = StateValidated
+	}
+	res := run.result(state)
+	if im.opt.DryRun {
+		// Rolled back by the deferred Rollback; then the verdict is recorded on its own.
+		if err := tx.Rollback(ctx); err != nil {
+			return nil, err
+		}
+		if err := im.record(ctx, res, ""); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+	counts, report := res.encode()
+	if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, report = $3, srid = $4,
+		error = NULL, finished_at = now() WHERE id = $1`, im.id, counts, report, run.srid); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, constraintError(err)
+	}
+	if run.t.create {
+		if _, err := s.LoadCatalog(ctx); err != nil {
+			s.log.Warn("import: reload the catalog", "err", err)
+		}
+	}
+	return res, nil
+}
+
+// knowSRID marks the SRID as decided (at the first geometry, or when the input ends without
+// one).
+func (run *importRun) knowSRID() {
+	run.sridOnce.Do(func() {
+		if run.srid == 0 {
+			run.srid = run.im.opt.SRID
+		}
+		if run.srid == 0 {
+			run.srid = geo.SRIDWGS84
+			if run.declared != nil {
+				run.srid = run.declared.SRID
+			}
+		}
+		run.counts.SRID = run.srid
+		close(run.sridKnown)
+	})
+}
+
+// step records the time since the previous step under name.
+func (run *importRun) step(name string) {
+	now := time.Now()
+	if run.counts.Timings == nil {
+		run.counts.Timings = map[string]int64{}
+	}
+	run.counts.Timings[name] += now.Sub(run.lastStep).Milliseconds()
+	run.lastStep = now
+}
+
+// setup marks the transaction as this import's and serializes imports of one layer.
+func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
+	im := run.im
+	// The pool's statement timeout suits requests, not a million-row INSERT; the import is
+	// bounded by its context instead. The duplicate-key sort and the key joins over a million
+	// staged rows stay in memory with a larger work_mem, for this transaction only.
+	_, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('work_mem', '256MB', true),
+		set_config('gisd.actor', $1, true), set_config('gisd.import_id', $2, true),
+		pg_advisory_xact_lock($3, ($4::bigint % 2147483647)::int)`,
+		fmt.Sprintf("import:%d", im.id), fmt.Sprint(im.id), lockImportJob, im.id)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockImportLayer, im.opt.Layer)
+	return err
+}
+
+// stageColumns are the columns COPY fills, in order.
+func (run *importRun) stageColumns() []string {
+	cols := []string{"idx", "fid", "key"}
+	if run.t.generic {
+		cols = append(cols, "props")
+	} else {
+		for _, c := range run.t.cols {
+			cols = append(cols, c.name)
+		}
+	}
+	return append(cols, "lu_fill", run.geomColumn())
+}
+
+// read streams the input into the staging table: a goroutine decodes and converts features
+// into batches, COPY sends them as they come, so memory holds a few batches whatever the size.
+//
+// The staging table is made once the producer knows the input's CRS (from the first geometry),
+// since data in another CRS is transformed by a generated column as it arrives.
+func (run *importRun) read(ctx context.Context, tx pgx.Tx, r io.Reader) error {
+	batches := make(chan [][]any, 2)
+	run.sridKnown = make(chan struct{})
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		err := run.produce(pctx, r, batches)
+		run.knowSRID()
+		run.im.finishInput(err)
+		done <- err
+	}()
+	select {
+	case <-run.sridKnown:
+	case <-ctx.Done():
+		cancel()
+		for range batches {
+		}
+		<-done
+		return ctx.Err()
+	}
+	if err := run.createStage(ctx, tx); err != nil {
+		cancel()
+		for range batches {
+		}
+		if perr := <-done; perr != nil {
+			return perr
+		}
+		return fmt.Errorf("staging table: %w", err)
+	}
+	_, copyErr := tx.CopyFrom(ctx, pgx.Identifier{"imp_stage"}, run.stageColumns(), &batchSource{ctx: ctx, ch: batches})
+	cancel()
+	for range batches {
+	}
+	if err := <-done; err != nil && !(errors.Is(err, context.Canceled) && copyErr != nil) {
+		return err
+	}
+	if copyErr != nil {
+		return constraintError(copyErr)
+	}
+	return nil
+}
+
+// batchSource feeds COPY from the producer's batches. A cancelled context ends the COPY with
+// an error, so the server discards what it received, even while the producer waits for input.
+type batchSource struct {
+	ctx   context.Context
+	ch    <-chan [][]any
+	batch [][]any
+	i     int
+	err   error
+}
+
+func (b *batchSource) Next() bool {
+	b.i++
+	for b.i >= len(b.batch) {
+		select {
+		case batch, ok := <-b.ch:
+			if !ok {
+				return false
+			}
+			b.batch, b.i = batch, 0
+		case <-b.ctx.Done():
+			b.err = b.ctx.Err()
+			return false
+		}
+	}
+	return true
+}
+
+func (b *batchSource) Values() ([]any, error) { return b.batch[b.i], nil }
+func (b *batchSource) Err() error             { return b.err }
+
+// produce decodes, checks and converts features until the input ends.
+func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- [][]any) error {
+	im := run.im
+	dec := geo.NewDecoder(r, geo.DecoderOptions{})
+	size := im.opt.BatchSize
+	batch := make([][]any, 0, size)
+	var f geo.Feature
+	var conv convertedFeature
+	resolved := false
+	run.geomTypes = map[string]int64{}
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		batch = make([][]any, 0, size)
+		return nil
+	}
+	for {
+		err := dec.Next(&f)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		run.counts.Read++
+		im.read.Store(run.counts.Read)
+		if run.counts.Read%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		im.bytes.Store(dec.Offset())
+		if !resolved && f.Geometry != nil && !f.Geometry.Empty() && len(f.Geometry.FlatCoords()) >= 2 {
+			if c, ok := dec.CRS(); ok {
+				run.declared = &c
+			}
+			fc := f.Geometry.FlatCoords()
+			if run.srid, err = geo.ResolveCRS(im.opt.SRID, run.declared, fc[0], fc[1], geo.ImportRegion); err != nil {
+				return err
+			}
+			resolved = true
+			run.knowSRID()
+		}
+		row, ok := run.feature(&f, &conv)
+		if run.t.tooManyFields() {
+			return fmt.Errorf("%w: the features use more than %d distinct field names", ErrInvalid, maxFieldNames)
+		}
+		if !ok {
+			continue
+		}
+		batch = append(batch, row)
+		if len(batch) == size {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	im.bytes.Store(dec.Offset())
+	run.counts.Bytes = dec.Offset()
+	if c, ok := dec.CRS(); ok && dec.LateCRS() && im.opt.SRID == 0 && c.SRID != run.srid && resolved {
+		return &geo.GeoJSONError{Offset: dec.Offset(), Feature: -1, Msg: fmt.Sprintf(
+			"the crs member (%s) comes after the features, which were read as EPSG:%d: move it before \"features\" or give --srid", c, run.srid)}
+	}
+	if !resolved {
+		if c, ok := dec.CRS(); ok {
+			run.declared = &c
+		}
+		run.knowSRID()
+	}
+	if run.zDropped {
+		run.rep.add(ReportEntry{Index: -1, Level: LevelWarning, Code: "z_dropped", Reason: "coordinates had a third value (height); layers are 2D, so it was dropped"})
+	}
+	for _, name := range run.t.ignored {
+		run.rep.add(ReportEntry{Index: -1, Level: LevelWarning, Code: "field_ignored", Field: name,
+			Reason: fmt.Sprintf("field %s is not an attribute of layer %s and was not imported (map it with --map %s=ATTRIBUTE)", quoteField(name), im.opt.Layer, name)})
+	}
+	return send()
+}
+
+// feature checks and converts one feature into a staging row, or rejects it.
+func (run *importRun) feature(f *geo.Feature, conv *convertedFeature) ([]any, bool) {
+	t := run.t
+	run.curIndex, run.curID, run.curKey = f.Index, f.ID, ""
+	reject := func(code, field, reason string) ([]any, bool) {
+		run.im.rejected.Add(1)
+		run.rep.add(ReportEntry{Index: f.Index, ID: f.ID, Key: t.rawKey(f), Level: LevelRejected, Code: code, Field: field, Reason: reason})
+		return nil, false
+	}
+	if f.Type != "" && f.Type != "Feature" {
+		return reject("not_a_feature", "", fmt.Sprintf("a %s, not a Feature", f.Type))
+	}
+	if f.GeometryProblem != "" {
+		return reject("bad_geometry", "", f.GeometryProblem)
+	}
+	g, repaired, problem := geo.CheckGeometry(f.Geometry, run.layerType, run.im.opt.Strict)
+	if problem != "" {
+		code := "invalid_geometry"
+		switch {
+		case problem == "no geometry":
+			code = "no_geometry"
+		case problem == "empty geometry":
+			code = "empty_geometry"
+		case strings.Contains(problem, "where the layer holds"):
+			code = "geometry_type"
+		case strings.Contains(problem, "is not closed"):
+			code = "open_ring"
+		}
+		return reject(code, "", problem)
+	}
+	if f.HasZ {
+		run.zDropped = true
+	}
+	run.warnings = run.warnings[:0]
+	if prob := t.convert(f, conv, run.warn); prob != nil {
+		return reject(prob.code, prob.field, prob.reason)
+	}
+	run.curKey = keyOf(conv.keyVals)
+	for _, w := range run.warnings {
+		w.Key = run.curKey
+		run.rep.add(w)
+	}
+	if repaired != "" {
+		run.rep.add(ReportEntry{Index: f.Index, ID: f.ID, Key: run.curKey, Level: LevelRepaired, Code: "open_ring", Reason: repaired})
+	}
+	if t.create {
+		run.geomTypes[geo.TypeName(g)]++
+		for i := range f.Properties {
+			p := f.Properties[i]
+			if s := t.source(p.Key); s.col != nil {
+				p.Key = []byte(s.col.name)
+				run.fields.Add(&p)
+			}
+		}
+	}
+	// EWKB carries the SRID, so PostGIS knows the CRS of each value without a parameter.
+	g, err := geom.SetSRID(g, run.srid)
+	if err != nil {
+		return reject("bad_geometry", "", "the geometry cannot be encoded: "+err.Error())
+	}
+	b, err := ewkb.Marshal(g, ewkb.NDR)
+	if err != nil {
+		return reject("bad_geometry", "", "the geometry cannot be encoded: "+err.Error())
+	}
+	row := make([]any, 0, len(t.cols)+6)
+	row = append(row, int32(f.Index), nilIfBlank(f.ID), nilIfBlank(run.curKey))
+	if t.generic {
+		row = append(row, append([]byte(nil), conv.props...))
+	} else {
+		row = append(row, conv.vals...)
+	}
+	return append(row, conv.luFill, b), true
+}
+
+// warn notes a warning about the feature being converted; it is reported, with the feature's
+// key, once the feature is accepted (a rejection says enough).
+func (run *importRun) warn(code, field, reason string) {
+	run.warnings = append(run.warnings, ReportEntry{Index: run.curIndex, ID: run.curID, Level: LevelWarning, Code: code, Field: field, Reason: reason})
+}
+
+func nilIfBlank(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// checkCreateKey checks, for a created layer, that the key names attributes found in the file.
+func (run *importRun) checkCreateKey() error {
+	for _, k := range run.t.keyAttrs {
+		if _, ok := run.t.attrs[k]; !ok {
+			return fmt.Errorf("%w: key %s is not a field of the file (fields become attributes with normalized names)", ErrInvalid, k)
+		}
+	}
+	return nil
+}
+
+// result assembles the counts and report.
+func (run *importRun) result(state string) *ImportResult {
+	rep := run.rep
+	c := run.counts
+	if c.Read == 0 {
+		c.Read = run.im.read.Load()
+	}
+	if c.Bytes == 0 {
+		c.Bytes = run.im.bytes.Load()
+	}
+	rep.mu.Lock()
+	c.ByCode = map[string]int64{}
+	for k, v := range rep.byCode {
+		c.ByCode[k] = v
+	}
+	c.Warnings, c.Repaired = rep.levels[LevelWarning], rep.levels[LevelRepaired]
+	c.Truncated = rep.truncated
+	rep.mu.Unlock()
+	c.Rejected = run.im.rejected.Load() + run.sqlRej
+	c.Accepted = c.Read - c.Rejected
+	c.SRID = run.srid
+	c.Millis = time.Since(run.im.started).Milliseconds()
+	entries := rep.sorted()
+	if len(entries) > MaxReportEntries {
+		entries, c.Truncated = entries[:MaxReportEntries], true
+	}
+	return &ImportResult{ID: run.im.id, State: state, Counts: c, Report: entries}
+}

@@ -1,0 +1,468 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dongnai-gis/gisd/geo"
+)
+
+// The import's temporary tables live only in its transaction (ON COMMIT DROP; a rollback drops
+// them too):
+//
+//	imp_stage   what COPY delivers: feature index, id, key, converted attributes, geometry. For
+//	            data in another CRS the source geometry is src and geom, its EPSG:4326 version, is
+//	            a generated column, so the transformation happens as rows arrive, with no second
+//	            pass over the data.
+//	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them
+//	imp_find    findings of the set-based checks: (idx, level, code, field, reason)
+
+// ident sanitizes one identifier.
+func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+
+// colList is the sanitized, comma-separated list of the target's columns, each prefixed by
+// alias ("p.") if given.
+func (t *importTarget) colList(alias string) string {
+	var b strings.Builder
+	for i, c := range t.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(alias)
+		b.WriteString(ident(c.name))
+	}
+	return b.String()
+}
+
+// geomColumn is the staging column COPY writes the geometry into.
+func (run *importRun) geomColumn() string {
+	if run.srid == geo.SRIDWGS84 {
+		return "geom"
+	}
+	return "src"
+}
+
+// createStage creates the staging tables once the input's CRS is known.
+func (run *importRun) createStage(ctx context.Context, tx pgx.Tx) error {
+	t := run.t
+	geomCols := `geom geometry`
+	if run.srid != geo.SRIDWGS84 {
+		// The SRID travels inside each EWKB value, so the expression needs no parameter.
+		geomCols = `src geometry, geom geometry GENERATED ALWAYS AS (ST_Transform(src, 4326)) STORED`
+	}
+	var ddl []string
+	if t.generic {
+		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, `+geomCols+`) ON COMMIT DROP`)
+	} else {
+		// The attribute columns are copied from the layer's table, so their types are exactly the
+		// table's; the generated and bookkeeping columns are left out.
+		ddl = append(ddl, `CREATE TEMP TABLE imp_stage ON COMMIT DROP AS SELECT NULL::integer AS idx, NULL::text AS fid, NULL::text AS key, `+
+			t.colList("t.")+`, NULL::boolean AS lu_fill FROM `+ident(t.table)+` t WITH NO DATA`,
+			`ALTER TABLE imp_stage ADD COLUMN `+strings.ReplaceAll(geomCols, ", geom", ", ADD COLUMN geom"))
+	}
+	ddl = append(ddl, `CREATE TEMP TABLE imp_find (idx integer NOT NULL, level text NOT NULL, code text NOT NULL,
+		field text, reason text NOT NULL) ON COMMIT DROP`)
+	for _, q := range ddl {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// repairExpr is what ST_MakeValid's output is reduced to for the layer's type: polygons stay
+// polygons (a self-intersecting ring becomes a valid MultiPolygon; stray lines are dropped).
+func (run *importRun) repairExpr() string {
+	const g = `ST_MakeValid(geom)`
+	switch run.layerType {
+	case "MultiPolygon":
+		return `ST_Multi(ST_CollectionExtract(` + g + `, 3))`
+	case "Polygon":
+		return `(SELECT CASE WHEN ST_NumGeometries(x) = 1 THEN ST_GeometryN(x, 1) ELSE x END FROM ST_CollectionExtract(` + g + `, 3) x)`
+	case "MultiLineString":
+		return `ST_Multi(ST_CollectionExtract(` + g + `, 2))`
+	case "LineString":
+		return `(SELECT CASE WHEN ST_NumGeometries(x) = 1 THEN ST_GeometryN(x, 1) ELSE x END FROM ST_CollectionExtract(` + g + `, 2) x)`
+	}
+	return g
+}
+
+// postgisType is the GeometryType() name of the layer type, "" for any.
+func (run *importRun) postgisType() string {
+	if run.layerType == "Geometry" {
+		return ""
+	}
+	return strings.ToUpper(run.layerType)
+}
+
+// finalSQL is the staged features as they will be written: the geometry (final_geom) repaired
+// where it was invalid and promoted to the multi type of a layer being created; a parcel's
+// single land use without an area given the official area of that geometry.
+//
+// It is computed while writing rather than by updating the staging table first: an UPDATE
+// would move those rows to its end, and the features are written in the order of the file
+// (the order COPY stored them in) so that their ids follow it, without sorting a million rows.
+func (run *importRun) finalSQL() string {
+	t := run.t
+	// A lookup per row keeps the plan a plain scan of imp_stage in its stored order; a join
+	// would let the planner reorder the rows.
+	g := `coalesce((SELECT r.geom FROM imp_repair r WHERE r.idx = s.idx), s.geom)`
+	if t.create && strings.HasPrefix(run.layerType, "Multi") {
+		g = `ST_Multi(` + g + `)`
+	}
+	cols := "s.props"
+	if !t.generic {
+		parts := make([]string, len(t.cols))
+		for i, c := range t.cols {
+			parts[i] = "s." + ident(c.name)
+			if c.landUse {
+				parts[i] = `CASE WHEN s.lu_fill THEN jsonb_set(s.land_use, '{0,area}', to_jsonb(gisd_official_area(` + g + `)))
+					ELSE s.land_use END AS land_use`
+			}
+		}
+		cols = strings.Join(parts, ", ")
+	}
+	return `(SELECT s.idx, ` + cols + `, ` + g + ` AS final_geom FROM imp_stage s)`
+}
+
+const rejectedSQL = `EXISTS (SELECT 1 FROM imp_find f WHERE f.idx = p.idx AND f.level = 'rejected')`
+
+// validate runs the set-based checks over the staged features and collects their findings.
+func (run *importRun) validate(ctx context.Context, tx pgx.Tx) error {
+	t := run.t
+	exec := func(sql string, args ...any) error {
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	}
+	// Statistics for the planner's joins, on the join columns only: sampling the geometry
+	// would cost more than it tells.
+	cols := []string{"idx", "key"}
+	for _, k := range t.key {
+		cols = append(cols, ident(k.name))
+	}
+	if t.table == "parcels" && !slices.Contains(cols, `"commune_code"`) {
+		cols = append(cols, `"commune_code"`)
+	}
+	if err := exec(`ANALYZE imp_stage (` + strings.Join(cols, ", ") + `)`); err != nil {
+		return err
+	}
+	run.step("analyze")
+	// Invalid geometry: few rows, so their reasons and repairs are kept in a table of their own.
+	repair := "NULL::geometry"
+	if !run.im.opt.Strict {
+		repair = run.repairExpr()
+	}
+	if err := exec(`CREATE TEMP TABLE imp_repair ON COMMIT DROP AS
+		SELECT idx, ST_IsValidReason(geom) AS reason, ` + repair + ` AS geom FROM imp_stage WHERE NOT ST_IsValid(geom)`); err != nil {
+		return fmt.Errorf("validity: %w", err)
+	}
+	if err := exec(`CREATE INDEX ON imp_repair (idx)`); err != nil {
+		return err
+	}
+	if err := exec(`ANALYZE imp_repair`); err != nil {
+		return err
+	}
+	if run.im.opt.Strict {
+		if err := exec(`INSERT INTO imp_find SELECT idx, 'rejected', 'invalid_geometry', NULL,
+			'invalid geometry (' || reason || '), rejected under --strict' FROM imp_repair`); err != nil {
+			return err
+		}
+	} else {
+		if err := exec(`INSERT INTO imp_find SELECT idx,
+				CASE WHEN bad THEN 'rejected' ELSE 'repaired' END, 'invalid_geometry', NULL,
+				'invalid geometry (' || reason || ')' || CASE WHEN bad THEN ' that ST_MakeValid cannot turn into a valid ' || $1
+					ELSE ', repaired with ST_MakeValid' END
+			FROM (SELECT idx, reason, geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom)
+					OR ($2 <> '' AND GeometryType(geom) <> $2) AS bad FROM imp_repair) x`, run.layerType, run.postgisType()); err != nil {
+			return err
+		}
+	}
+	run.step("validity")
+	r := geo.ImportRegion
+	if err := exec(`INSERT INTO imp_find SELECT idx, 'rejected', 'outside', NULL,
+			format('far outside the province: the feature lies at %s, %s (lon, lat, after converting from EPSG:%s); check the CRS',
+				round(ST_X(ST_PointOnSurface(ST_Envelope(geom)))::numeric, 4), round(ST_Y(ST_PointOnSurface(ST_Envelope(geom)))::numeric, 4), $5::int)
+		FROM imp_stage WHERE NOT ST_IsEmpty(geom) AND NOT (geom && ST_MakeEnvelope($1, $2, $3, $4, 4326))`,
+		r.Min[0], r.Min[1], r.Max[0], r.Max[1], run.srid); err != nil {
+		return err
+	}
+	if t.table == "parcels" {
+		if err := exec(`INSERT INTO imp_find SELECT p.idx, 'rejected', 'unknown_commune', 'commune_code',
+				format('unknown commune code %s (not in admin_units)', p.commune_code)
+			FROM imp_stage p WHERE NOT EXISTS (SELECT 1 FROM admin_units a WHERE a.code = p.commune_code AND a.level = 'commune')`); err != nil {
+			return err
+		}
+	}
+	run.step("checks")
+	if !t.generic {
+		if err := run.checkConstraints(ctx, tx); err != nil {
+			return fmt.Errorf("check constraints: %w", err)
+		}
+	}
+	run.step("constraints")
+	if err := exec(`INSERT INTO imp_find SELECT idx, 'rejected', 'duplicate_key', NULL,
+			format('duplicate key %s: feature %s has the same key', key, first)
+		FROM (SELECT idx, key, first_value(idx) OVER (PARTITION BY key ORDER BY idx) AS first
+		      FROM imp_stage p WHERE key IS NOT NULL AND NOT ` + rejectedSQL + `) d
+		WHERE idx <> first`); err != nil {
+		return err
+	}
+	if t.table == "admin_units" {
+		// The exclusion constraint: two versions of one code may not be valid at once.
+		if err := exec(`INSERT INTO imp_find SELECT b.idx, 'rejected', 'overlapping_validity', 'valid_from',
+				format('code %s: its validity overlaps that of feature %s', b.code, a.idx)
+			FROM imp_stage a JOIN imp_stage b ON a.code = b.code AND a.idx < b.idx
+				AND daterange(a.valid_from, a.valid_to, '[)') && daterange(b.valid_from, b.valid_to, '[)')
+				AND a.key IS DISTINCT FROM b.key`); err != nil {
+			return err
+		}
+	}
+	if err := run.checkExisting(ctx, tx); err != nil {
+		return err
+	}
+	run.step("keys")
+	err := run.collectFindings(ctx, tx)
+	run.step("findings")
+	return err
+}
+
+// checkConstraints applies the layer table's own CHECK constraints to every staged feature, so a
+// violation rejects that feature (naming the rule) instead of failing the whole INSERT. The
+// constraints are read from pg_constraint, so a rule a migration adds is enforced here without
+// a change to gisd. Rules on the geometry are left out: it was checked and repaired above.
+//
+// The expressions are the schema's own, evaluated server-side with format(%s) on pg_get_expr:
+// no text from the input or the caller reaches the generated SQL.
+func (run *importRun) checkConstraints(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT set_config('gisd.import_table', $1, true)`, run.t.table); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DO $$
+DECLARE
+  checks text;
+BEGIN
+  SELECT string_agg(format('(%L, %L, (%s) IS FALSE)', cols, cols || ' break the rule ' || expr || ' (' || conname || ')', expr),
+                    ', ' ORDER BY conname)
+  INTO checks
+  FROM (
+    SELECT con.conname, pg_get_expr(con.conbin, con.conrelid) AS expr,
+           (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a
+             WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)) AS cols
+    FROM pg_constraint con
+    WHERE con.conrelid = current_setting('gisd.import_table')::regclass AND con.contype = 'c'
+      AND NOT EXISTS (
+        SELECT 1 FROM pg_attribute a
+        WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)
+          AND (a.attname IN ('geom', 'src') OR NOT EXISTS (
+            SELECT 1 FROM pg_attribute s WHERE s.attrelid = 'pg_temp.imp_stage'::regclass
+              AND s.attname = a.attname AND NOT s.attisdropped)))
+  ) c;
+  IF checks IS NOT NULL THEN
+    -- One pass over the staged rows for all the rules.
+    EXECUTE 'INSERT INTO imp_find SELECT p.idx, ''rejected'', ''check_constraint'', v.field, v.reason
+             FROM imp_stage p CROSS JOIN LATERAL (VALUES ' || checks || ') v(field, reason, bad) WHERE v.bad';
+  END IF;
+END $$`)
+	return err
+}
+
+// keyMatch is the join condition between the staged features p and the layer's rows t on the
+// import's key. Generic layers compare jsonb text with the key names as bind parameters from
+// $first on; it returns those arguments.
+func (run *importRun) keyMatch(first int) (string, []any) {
+	t := run.t
+	var conds []string
+	var args []any
+	if t.generic {
+		conds = append(conds, fmt.Sprintf("t.layer_id = $%d", first))
+		args = append(args, run.im.opt.Layer)
+		for _, k := range t.keyAttrs {
+			n := first + len(args)
+			conds = append(conds, fmt.Sprintf("(t.properties ->> $%d) = (p.props ->> $%d)", n, n))
+			args = append(args, k)
+		}
+		return strings.Join(conds, " AND "), args
+	}
+	for _, k := range t.key {
+		col := ident(k.name)
+		conds = append(conds, "t."+col+" IS NOT DISTINCT FROM p."+col)
+	}
+	return strings.Join(conds, " AND "), nil
+}
+
+// checkExisting rejects features that clash with rows already in the layer: in append mode a
+// feature whose key exists; for administrative units (any mode but replace) a validity period
+// overlapping another version of the same code that the import does not update.
+func (run *importRun) checkExisting(ctx context.Context, tx pgx.Tx) error {
+	t := run.t
+	mode := run.im.opt.Mode
+	if mode == ModeReplace || t.create {
+		return nil
+	}
+	if mode == ModeAppend && len(t.keyAttrs) > 0 {
+		cond, args := run.keyMatch(1)
+		if _, err := tx.Exec(ctx, `INSERT INTO imp_find SELECT p.idx, 'rejected', 'key_conflict', NULL,
+				format('key %s already exists in the layer (feature %s); use mode upsert to update it', p.key, t.id)
+			FROM imp_stage p JOIN `+ident(t.table)+` t ON `+cond+` WHERE NOT `+rejectedSQL, args...); err != nil {
+			return err
+		}
+	}
+	if t.table == "admin_units" {
+		sameKey := "false"
+		if mode == ModeUpsert {
+			cond, _ := run.keyMatch(1)
+			sameKey = cond
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO imp_find SELECT p.idx, 'rejected', 'overlapping_validity', 'valid_from',
+				format('code %s: its validity overlaps that of the version already stored (feature %s)', p.code, t.id)
+			FROM imp_stage p JOIN admin_units t ON t.code = p.code AND t.validity && daterange(p.valid_from, p.valid_to, '[)')
+			WHERE NOT (`+sameKey+`) AND NOT `+rejectedSQL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// collectFindings moves the findings of the checks into the report: every count, the first
+// MaxReportEntries entries.
+func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT level, code, count(*) FROM imp_find GROUP BY level, code`)
+	if err != nil {
+		return err
+	}
+	rep := run.rep
+	for rows.Next() {
+		var level, code string
+		var n int64
+		if err := rows.Scan(&level, &code, &n); err != nil {
+			return err
+		}
+		rep.mu.Lock()
+		rep.byCode[code] += n
+		rep.levels[level] += n
+		rep.mu.Unlock()
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT idx) FROM imp_find WHERE level = 'rejected'`).Scan(&run.sqlRej); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, `SELECT f.idx, coalesce(p.fid, ''), coalesce(p.key, ''), f.level, f.code, coalesce(f.field, ''), f.reason
+		FROM imp_find f JOIN imp_stage p USING (idx) ORDER BY f.idx, f.level LIMIT $1`, MaxReportEntries)
+	if err != nil {
+		return err
+	}
+	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportEntry, error) {
+		var e ReportEntry
+		var idx int32
+		err := row.Scan(&idx, &e.ID, &e.Key, &e.Level, &e.Code, &e.Field, &e.Reason)
+		e.Index = int(idx)
+		return e, err
+	})
+	if err != nil {
+		return err
+	}
+	rep.mu.Lock()
+	rep.entries = append(rep.entries, entries...)
+	rep.mu.Unlock()
+	return nil
+}
+
+// write applies the accepted features to the layer.
+func (run *importRun) write(ctx context.Context, tx pgx.Tx) error {
+	t, im := run.t, run.im
+	if t.create {
+		if err := run.createLayer(ctx, tx); err != nil {
+			return err
+		}
+	}
+	rel := ident(t.table)
+	if im.opt.Mode == ModeReplace {
+		sql, args := `DELETE FROM `+rel, []any(nil)
+		if t.generic {
+			sql, args = sql+` WHERE layer_id = $1`, []any{im.opt.Layer}
+		}
+		tag, err := tx.Exec(ctx, sql, args...)
+		if err != nil {
+			return constraintError(err)
+		}
+		run.counts.Deleted = tag.RowsAffected()
+	}
+	var insertCols, selectCols string
+	if t.generic {
+		insertCols, selectCols = "layer_id, properties", "$2::text, p.props"
+	} else {
+		insertCols, selectCols = t.colList(""), t.colList("p.")
+	}
+	// $1 is the import id; for generic layers $2 is the layer id, which keyMatch(2) also uses.
+	args := []any{im.id}
+	if t.generic {
+		args = append(args, im.opt.Layer)
+	}
+	notMatched := ""
+	if im.opt.Mode == ModeUpsert {
+		cond, keyArgs := run.keyMatch(2)
+		if t.generic {
+			args = append([]any{im.id}, keyArgs...)
+		}
+		set := "properties = p.props"
+		distinct := "(t.properties, t.geom) IS DISTINCT FROM (p.props, p.final_geom)"
+		if !t.generic {
+			set = "(" + t.colList("") + ") = ROW(" + t.colList("p.") + ")"
+			distinct = "(" + t.colList("t.") + ", t.geom) IS DISTINCT FROM (" + t.colList("p.") + ", p.final_geom)"
+		}
+		var matched int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM imp_stage p JOIN `+rel+` t ON `+cond+` WHERE NOT `+rejectedSQL+
+			` AND $1::bigint IS NOT NULL`, args...).Scan(&matched); err != nil { // ($1 only so the arguments match the UPDATE's)
+			return err
+		}
+		// Only rows that really change are updated: an unchanged feature keeps its version.
+		tag, err := tx.Exec(ctx, `UPDATE `+rel+` t SET `+set+`, geom = p.final_geom, import_id = $1
+			FROM `+run.finalSQL()+` p WHERE `+cond+` AND NOT `+rejectedSQL+` AND `+distinct, args...)
+		if err != nil {
+			return constraintError(err)
+		}
+		run.counts.Updated = tag.RowsAffected()
+		run.counts.Unchanged = matched - run.counts.Updated
+		notMatched = ` AND NOT EXISTS (SELECT 1 FROM ` + rel + ` t WHERE ` + cond + `)`
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
+		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL+notMatched, args...)
+	if err != nil {
+		return constraintError(err)
+	}
+	run.counts.Inserted = tag.RowsAffected()
+	return nil
+}
+
+// createLayer adds the new generic layer to the catalog with the attributes found in the file.
+func (run *importRun) createLayer(ctx context.Context, tx pgx.Tx) error {
+	type attr struct {
+		Name       string `json:"name"`
+		Type       string `json:"type"`
+		Title      string `json:"title"`
+		Visibility string `json:"visibility"`
+	}
+	var attrs []attr
+	for _, f := range run.fields.Fields() {
+		attrs = append(attrs, attr{Name: f.Name, Type: f.Type, Title: run.t.attrs[f.Name], Visibility: VisibilityPublic})
+	}
+	if attrs == nil {
+		attrs = []attr{}
+	}
+	b, _ := json.Marshal(attrs)
+	_, err := tx.Exec(ctx, `INSERT INTO layers (id, title, description, storage, geometry_type, attributes, access)
+		VALUES ($1, $2, $3, 'generic', $4, $5, 'public')`,
+		run.im.opt.Layer, run.im.opt.Title, fmt.Sprintf("imported from %s (import %d)", run.im.opt.Source, run.im.id), run.layerType, b)
+	if err != nil {
+		return constraintError(err)
+	}
+	run.counts.LayerCreated = true
+	return nil
+}
