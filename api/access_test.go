@@ -213,3 +213,42 @@ func tilePathAt(layers string, lon, lat float64, z maptile.Zoom) string {
 	tl := maptile.At(orb.Point{lon, lat}, z)
 	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layers, tl.Z, tl.X, tl.Y)
 }
+
+// The application that owns a layer imports into it with its write scope; it may not create
+// layers or touch other applications' imports.
+func TestAccess_ImportNeedsWriteScope(t *testing.T) {
+	s, h := accessEnv(t)
+	_, writer := mustKey(t, s, "Sở Xây dựng", []string{"constructions:write"}, nil)
+	_, reader := mustKey(t, s, "Sở Nông nghiệp", []string{"parcels:read"}, nil)
+	body := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"Nhà ở riêng lẻ","status":"permitted"},
+	  "geometry":{"type":"Polygon","coordinates":[[[106.89,11.535],[106.8901,11.535],[106.8901,11.5351],[106.89,11.5351],[106.89,11.535]]]}}]}`
+	for _, tc := range []struct {
+		name, target string
+		headers      map[string]string
+		want         int
+	}{
+		{"anonymous", "/api/v1/layers/constructions/imports", nil, 401},
+		{"reader", "/api/v1/layers/constructions/imports", bearer(reader), 403},
+		{"writer into another layer", "/api/v1/layers/parcels/imports", bearer(writer), 403},
+		{"writer creating a layer", "/api/v1/layers/moi/imports?create=true&title=x", bearer(writer), 403},
+		{"writer into its layer", "/api/v1/layers/constructions/imports", bearer(writer), 202},
+	} {
+		code, _, resp := send(t, h, "POST", tc.target, body, tc.headers)
+		if code != tc.want {
+			t.Errorf("%s: %d, want %d (%s)", tc.name, code, tc.want, resp)
+		}
+		if code == 202 {
+			var job struct {
+				ID int64 `json:"id"`
+			}
+			json.Unmarshal(resp, &job)
+			path := "/api/v1/imports/" + itoa64(job.ID)
+			if c, _, b := call(t, h, "GET", path, bearer(writer)); c != 200 {
+				t.Errorf("the writer reading its own import: %d %s", c, b)
+			}
+			if c, _, _ := call(t, h, "GET", path, bearer(reader)); c != 403 {
+				t.Errorf("another key reading the import: %d, want 403", c)
+			}
+		}
+	}
+}

@@ -29,6 +29,8 @@ type Config struct {
 	// TileCacheControl is the Cache-Control header of tiles; empty means "no-cache" (keep, but
 	// revalidate with the ETag).
 	TileCacheControl string
+	// Imports bounds POST /api/v1/layers/{layer}/imports (body size, concurrent jobs).
+	Imports ImportConfig
 }
 
 // Server is gisd's HTTP handler.
@@ -41,6 +43,7 @@ type Server struct {
 	limiter *rateLimiter
 	keyUse  keyUse
 	changes *changeSignal
+	imports *importJobs
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -89,6 +92,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/layers", s.listLayers)
 	v1.GET("/layers/:layer", s.getLayer)
 	s.sharingRoutes(v1)
+	s.importRoutes(v1)
 	s.writeRoutes(r)
 	s.queryRoutes(v1)
 	s.ogcRoutes(r)

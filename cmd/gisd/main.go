@@ -30,6 +30,7 @@ func commands() []command {
 		{"demo", "load the deterministic demo of Bình Phước province", runDemo},
 		{"synth", "write a synthetic parcel layer as GeoJSON for benchmarks", runSynth},
 		{"keys", "create, list and revoke API keys of sector applications", runKeys},
+		{"import", "import GeoJSON into a layer, validated, all or nothing; revert, show, list imports", runImport},
 	}
 }
 

@@ -30,6 +30,8 @@ type serveConfig struct {
 	ReadTimeout      time.Duration
 	WriteTimeout     time.Duration
 	RateLimit        int
+	MaxImportBytes   int
+	ImportJobs       int
 	LogLevel         string
 	LogFormat        string
 }
@@ -48,6 +50,8 @@ func (c *serveConfig) register(s *settings) {
 	s.Duration(&c.ReadTimeout, "read-timeout", "GISD_READ_TIMEOUT", 5*time.Minute, "longest time to read a request, body included (imports are large)")
 	s.Duration(&c.WriteTimeout, "write-timeout", "GISD_WRITE_TIMEOUT", 5*time.Minute, "longest time to write a response")
 	s.Int(&c.RateLimit, "rate-limit", "GISD_RATE_LIMIT", 6000, "requests per minute per API key, and per client IP for anonymous callers; 0 disables")
+	s.Int(&c.MaxImportBytes, "max-import-bytes", "GISD_MAX_IMPORT_BYTES", 2<<30, "largest import upload in bytes, counted after gzip decompression (413 beyond)")
+	s.Int(&c.ImportJobs, "import-jobs", "GISD_IMPORT_JOBS", 2, "imports that may run at once (503 beyond)")
 	s.String(&c.LogLevel, "log-level", "GISD_LOG_LEVEL", "info", "debug, info, warn or error")
 	s.String(&c.LogFormat, "log-format", "GISD_LOG_FORMAT", "text", "text or json")
 }
@@ -68,6 +72,12 @@ func (c *serveConfig) validate() error {
 	if c.BasemapURL != "" && (!strings.HasPrefix(c.BasemapURL, "http://") && !strings.HasPrefix(c.BasemapURL, "https://") ||
 		!strings.Contains(c.BasemapURL, "{z}") || !strings.Contains(c.BasemapURL, "{x}") || !strings.Contains(c.BasemapURL, "{y}")) {
 		return usagef("--basemap-url %q: want an http(s) URL template with {z}, {x} and {y}", c.BasemapURL)
+	}
+	if c.MaxImportBytes < 1 {
+		return usagef("--max-import-bytes %d: want a positive number of bytes", c.MaxImportBytes)
+	}
+	if c.ImportJobs < 1 || c.ImportJobs > 64 {
+		return usagef("--import-jobs %d: want 1..64", c.ImportJobs)
 	}
 	if c.TileCacheBytes < 0 {
 		return usagef("--tile-cache-bytes %d: want 0 (no cache) or more", c.TileCacheBytes)
@@ -122,7 +132,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { _ = st.Listen(listenCtx, listening) }()
 
 	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, RateLimit: cfg.RateLimit, BasemapURL: cfg.BasemapURL,
-		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl})
+		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl,
+		Imports: api.ImportConfig{MaxBytes: int64(cfg.MaxImportBytes), Jobs: cfg.ImportJobs}})
 	go handler.Background(listenCtx)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -150,6 +161,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Imports still validating or writing roll back: nothing half-done is left behind.
+	handler.StopImports(shutdownCtx)
 	log.Info("stopped")
 	return nil
 }

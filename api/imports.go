@@ -1,0 +1,493 @@
+package api
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/store"
+)
+
+// ImportConfig bounds HTTP imports.
+type ImportConfig struct {
+	// MaxBytes is the largest import body, counted after decompression so a small gzip bomb
+	// cannot expand past it; beyond it the answer is 413. Default 2 GiB.
+	MaxBytes int64
+	// Jobs is how many imports may run at once; more are refused with 503. Default 2.
+	Jobs int
+}
+
+// importJobs runs imports in the background, a bounded number at a time, and keeps the running
+// ones so they can be watched and cancelled.
+type importJobs struct {
+	cfg  ImportConfig
+	sem  chan struct{}
+	mu   sync.Mutex
+	jobs map[int64]*importJob
+	wg   sync.WaitGroup
+}
+
+type importJob struct {
+	im     *store.Import
+	cancel context.CancelFunc
+	done   chan struct{}
+	res    *store.ImportResult
+	err    error
+}
+
+func newImportJobs(cfg ImportConfig) *importJobs {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 2 << 30
+	}
+	if cfg.Jobs <= 0 {
+		cfg.Jobs = 2
+	}
+	return &importJobs{cfg: cfg, sem: make(chan struct{}, cfg.Jobs), jobs: map[int64]*importJob{}}
+}
+
+func (j *importJobs) get(id int64) *importJob {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.jobs[id]
+}
+
+// StopImports cancels the imports running in this process and waits for them to roll back, or
+// for ctx to end. main calls it when shutting down.
+func (s *Server) StopImports(ctx context.Context) {
+	j := s.importJobs()
+	j.mu.Lock()
+	for _, job := range j.jobs {
+		job.cancel()
+	}
+	j.mu.Unlock()
+	done := make(chan struct{})
+	go func() { j.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// importJobs is the server's job registry, made by importRoutes while New builds the server.
+func (s *Server) importJobs() *importJobs { return s.imports }
+
+// importRoutes are the routes of imports. Importing and reverting change layers wholesale, so
+// they need the admin scope (see Principal).
+func (s *Server) importRoutes(v1 *gin.RouterGroup) {
+	s.imports = newImportJobs(s.cfg.Imports)
+	v1.POST("/layers/:layer/imports", s.mayImport, s.startImport)
+	v1.GET("/imports", requireAdmin, s.listImports)
+	v1.GET("/imports/:id", s.mayManageImport, s.getImport)
+	v1.DELETE("/imports/:id", s.mayManageImport, s.deleteImport)
+}
+
+// mayImport lets an admin key import anywhere and create layers, and a key with write scope on
+// an existing layer import into it (the application that owns the data).
+func (s *Server) mayImport(c *gin.Context) {
+	p := principal(c)
+	if p.Admin() {
+		c.Next()
+		return
+	}
+	if l, ok := s.store.Catalog().Layer(c.Param("layer")); ok && p.CanWrite(l) && c.Query("create") == "" {
+		c.Next()
+		return
+	}
+	deny(c, p, "import into "+quoteForMessage(c.Param("layer"))+" (that needs the layer's write scope; creating a layer needs admin)")
+}
+
+// mayManageImport lets an admin key, or the key that started an import, see and cancel or
+// revert it.
+func (s *Server) mayManageImport(c *gin.Context) {
+	p := principal(c)
+	if p.Admin() {
+		c.Next()
+		return
+	}
+	if !p.Anonymous() {
+		if id, err := strconv.ParseInt(c.Param("id"), 10, 64); err == nil {
+			if r, err := s.store.ImportRecord(c.Request.Context(), id); err == nil && r.Actor == actorOf(p) {
+				c.Next()
+				return
+			}
+		}
+	}
+	deny(c, p, "see or change imports started by others (admin scope)")
+}
+
+// importParams are the query parameters of POST /layers/{layer}/imports, the same options as
+// gisd import's flags.
+var importParams = map[string]bool{"mode": true, "srid": true, "key": true, "map": true, "dry_run": true,
+	"strict": true, "create": true, "title": true, "max_rejected": true}
+
+func parseImportOptions(c *gin.Context) (store.ImportOptions, error) {
+	q := c.Request.URL.Query()
+	for name := range q {
+		if !importParams[name] {
+			return store.ImportOptions{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title or max_rejected)"}
+		}
+	}
+	opt := store.ImportOptions{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
+	boolParam := func(name string, dst *bool) error {
+		v := q.Get(name)
+		if v == "" {
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return &ParamError{name, "want true or false"}
+		}
+		*dst = b
+		return nil
+	}
+	for name, dst := range map[string]*bool{"dry_run": &opt.DryRun, "strict": &opt.Strict, "create": &opt.Create} {
+		if err := boolParam(name, dst); err != nil {
+			return opt, err
+		}
+	}
+	if v := q.Get("srid"); v != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.ToUpper(v), "EPSG:"))
+		if err != nil {
+			return opt, &ParamError{"srid", "want an EPSG code such as 9212"}
+		}
+		opt.SRID = n
+	}
+	if v := q.Get("max_rejected"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 {
+			return opt, &ParamError{"max_rejected", "want -1 (any number) or a count"}
+		}
+		opt.MaxRejected = n
+	}
+	for _, v := range q["key"] {
+		opt.Key = append(opt.Key, strings.Split(v, ",")...)
+	}
+	for _, v := range q["map"] {
+		for _, pair := range strings.Split(v, ",") {
+			src, dst, ok := strings.Cut(pair, "=")
+			if !ok || strings.TrimSpace(src) == "" || strings.TrimSpace(dst) == "" {
+				return opt, &ParamError{"map", "want SourceField=attribute pairs, e.g. map=MaThua=parcel_no"}
+			}
+			if opt.Map == nil {
+				opt.Map = map[string]string{}
+			}
+			opt.Map[strings.TrimSpace(src)] = strings.TrimSpace(dst)
+		}
+	}
+	return opt, nil
+}
+
+// errBodyTooLarge is the limit reader's error.
+type errBodyTooLarge struct{ limit int64 }
+
+func (e *errBodyTooLarge) Error() string {
+	return fmt.Sprintf("the body is larger than the import limit of %d bytes (after decompression)", e.limit)
+}
+
+// limitReader fails once more than limit bytes have been read, unlike io.LimitReader, which
+// ends quietly and would make a cut-off upload look like a truncated file.
+type limitReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n > l.limit {
+		return 0, &errBodyTooLarge{l.limit}
+	}
+	if int64(len(p)) > l.limit-l.n+1 {
+		p = p[:l.limit-l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.limit {
+		return n, &errBodyTooLarge{l.limit}
+	}
+	return n, err
+}
+
+// startImport answers POST /api/v1/layers/{layer}/imports. The body is streamed into the import
+// as it arrives. The answer comes once the whole body has been read: 202 with the job's id
+// while validation and writing go on, or the error if the body itself was the problem (413 for
+// a body over the limit, 400 for a file that is not GeoJSON, 422 for a CRS that does not fit).
+func (s *Server) startImport(c *gin.Context) {
+	jobs := s.importJobs()
+	opt, err := parseImportOptions(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var gz bool
+	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		gz = true
+	default:
+		problem(c, http.StatusUnsupportedMediaType, "Content-Encoding "+quoteForMessage(enc)+" is not supported; send the file as is or gzip-compressed")
+		return
+	}
+	if c.Request.ContentLength > jobs.cfg.MaxBytes {
+		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
+		return
+	}
+	select {
+	case jobs.sem <- struct{}{}:
+	default:
+		c.Header("Retry-After", "30")
+		problem(c, http.StatusServiceUnavailable, fmt.Sprintf("%d imports are already running; try again later", cap(jobs.sem)))
+		return
+	}
+	release := func() { <-jobs.sem }
+	var body io.Reader = &limitReader{r: c.Request.Body, limit: jobs.cfg.MaxBytes}
+	if gz {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			release()
+			problem(c, http.StatusBadRequest, "the body is not valid gzip")
+			return
+		}
+		body = &limitReader{r: zr, limit: jobs.cfg.MaxBytes}
+	}
+	opt.Source, opt.Actor = "upload", actorOf(principal(c))
+	im, err := s.store.NewImport(c.Request.Context(), opt)
+	if err != nil {
+		release()
+		fail(c, err)
+		return
+	}
+	// The job outlives the request: it keeps the request's values (request id) but not its
+	// cancellation, and is cancelled by DELETE or at shutdown.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request.Context()))
+	job := &importJob{im: im, cancel: cancel, done: make(chan struct{})}
+	jobs.mu.Lock()
+	jobs.jobs[im.ID()] = job
+	jobs.mu.Unlock()
+	jobs.wg.Add(1)
+	log := logger(c).With("import", im.ID(), "layer", opt.Layer)
+	go func() {
+		defer jobs.wg.Done()
+		defer release()
+		defer cancel()
+		job.res, job.err = im.Run(ctx, body)
+		jobs.mu.Lock()
+		delete(jobs.jobs, im.ID())
+		jobs.mu.Unlock()
+		close(job.done)
+		if job.err != nil {
+			log.Info("import did not commit", "err", job.err)
+		} else {
+			log.Info("import finished", "state", job.res.State, "read", job.res.Counts.Read, "rejected", job.res.Counts.Rejected)
+		}
+	}()
+	s.auditWrite(c, opt.Layer, nil, http.StatusAccepted, map[string]any{"import": im.ID(), "mode": opt.Mode, "dry_run": opt.DryRun, "create": opt.Create})
+
+	// Answer once the import has stopped reading the body — the handler must not return while
+	// it still reads — or when the job is cancelled while the body is still arriving (returning
+	// then closes the body, which ends the read).
+	select {
+	case <-im.InputDone():
+		if im.InputErr() != nil {
+			<-job.done // the job fails at once; wait to say why
+		}
+	case <-job.done:
+	case <-ctx.Done():
+		// The job's own end cancels ctx too, after closing done; only DELETE or shutdown
+		// cancels it before.
+		select {
+		case <-job.done:
+		default:
+			problem(c, http.StatusConflict, fmt.Sprintf("import %d was cancelled while its body was being uploaded; nothing was written", im.ID()))
+			return
+		}
+	}
+	select {
+	case <-job.done:
+		if job.err != nil && s.answerImportError(c, im.ID(), job.err) {
+			return
+		}
+	default:
+	}
+	base := baseURL(c, s.cfg.PublicURL)
+	state := store.StateRunning
+	if job.res != nil {
+		state = job.res.State
+	}
+	c.Header("Location", base+"/api/v1/imports/"+strconv.FormatInt(im.ID(), 10))
+	c.JSON(http.StatusAccepted, gin.H{
+		"id":       im.ID(),
+		"state":    state,
+		"progress": im.Progress(),
+		"links":    importLinks(base, im.ID(), opt.Layer),
+	})
+}
+
+// answerImportError answers for an import that failed while its body was being read, and
+// reports whether it did (other failures are the job's outcome, read with GET).
+func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
+	var tooBig *errBodyTooLarge
+	var ie *store.ImportError
+	msg := err.Error()
+	if errors.As(err, &ie) {
+		msg = ie.Msg
+	}
+	detail := fmt.Sprintf("import %d: %s (GET /api/v1/imports/%d has the record)", id, msg, id)
+	switch {
+	case errors.As(err, &tooBig):
+		problem(c, http.StatusRequestEntityTooLarge, detail)
+	case errors.Is(err, geo.ErrGeoJSON) && !errors.Is(err, store.ErrInvalid):
+		problem(c, http.StatusBadRequest, detail)
+	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
+		problem(c, http.StatusUnprocessableEntity, detail)
+	case errors.Is(err, store.ErrInvalid):
+		problem(c, http.StatusUnprocessableEntity, detail)
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.Is(err, io.ErrUnexpectedEOF):
+		problem(c, http.StatusBadRequest, detail)
+	case ie != nil && ie.State == store.StateCancelled:
+		problem(c, http.StatusConflict, detail)
+	default:
+		return false
+	}
+	return true
+}
+
+func importLinks(base string, id int64, layer string) []link {
+	return []link{
+		{Href: fmt.Sprintf("%s/api/v1/imports/%d", base, id), Rel: "self", Type: "application/json"},
+		{Href: base + "/api/v1/layers/" + layer, Rel: "layer", Type: "application/json"},
+	}
+}
+
+// importDoc is an import as GET shows it: the record, live progress while it runs here.
+type importDoc struct {
+	store.ImportRecord
+	Progress *store.ImportProgress `json:"progress,omitempty"`
+	Links    []link                `json:"links"`
+}
+
+func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
+	d := importDoc{ImportRecord: r, Links: importLinks(baseURL(c, s.cfg.PublicURL), r.ID, r.Layer)}
+	if job := s.importJobs().get(r.ID); job != nil && r.State == store.StateRunning {
+		p := job.im.Progress()
+		d.Progress = &p
+	}
+	return d
+}
+
+func importID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		problem(c, http.StatusNotFound, "no import "+quoteForMessage(c.Param("id")))
+		return 0, false
+	}
+	return id, true
+}
+
+// getImport answers GET /api/v1/imports/{id}: state, progress, counts and the report
+// (report=false leaves the report out).
+func (s *Server) getImport(c *gin.Context) {
+	id, ok := importID(c)
+	if !ok {
+		return
+	}
+	r, err := s.store.ImportRecord(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if v := c.Query("report"); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			badParam(c, "report", "want true or false")
+			return
+		} else if !b {
+			r.Report = nil
+		}
+	}
+	c.JSON(http.StatusOK, s.importDoc(c, r))
+}
+
+// listImports answers GET /api/v1/imports: recent imports, newest first, without reports.
+// Parameters: layer, state, limit (≤ 1000), before (an id, for paging).
+func (s *Server) listImports(c *gin.Context) {
+	q := store.ImportQuery{Layer: c.Query("layer"), State: c.Query("state")}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			badParam(c, "limit", "want 1..1000")
+			return
+		}
+		q.Limit = n
+	}
+	if v := c.Query("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			badParam(c, "before", "want an import id")
+			return
+		}
+		q.Before = n
+	}
+	recs, err := s.store.ImportRecords(c.Request.Context(), q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	docs := make([]importDoc, len(recs))
+	for i, r := range recs {
+		docs[i] = s.importDoc(c, r)
+	}
+	c.JSON(http.StatusOK, gin.H{"imports": docs})
+}
+
+// deleteImport answers DELETE /api/v1/imports/{id}: a running import (in this process) is
+// cancelled and rolls back; a committed one is reverted, restoring the layer as it was — or
+// 409 if its features were changed since.
+func (s *Server) deleteImport(c *gin.Context) {
+	id, ok := importID(c)
+	if !ok {
+		return
+	}
+	if job := s.importJobs().get(id); job != nil {
+		job.cancel()
+		// It rolls back at once, unless it is blocked reading an upload that has stalled: then it
+		// stops when that connection does, and the answer says it is on its way.
+		select {
+		case <-job.done:
+		case <-time.After(10 * time.Second):
+			c.JSON(http.StatusAccepted, gin.H{"id": id, "state": "cancelling",
+				"links": importLinks(baseURL(c, s.cfg.PublicURL), id, job.im.Options().Layer)})
+			return
+		case <-c.Request.Context().Done():
+			return
+		}
+		r, err := s.store.ImportRecord(c.Request.Context(), id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.auditWrite(c, r.Layer, nil, http.StatusOK, map[string]any{"import": id, "cancelled": true})
+		c.JSON(http.StatusOK, s.importDoc(c, r))
+		return
+	}
+	res, err := s.store.RevertImport(c.Request.Context(), id, actorOf(principal(c)))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := s.store.ImportRecord(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.auditWrite(c, r.Layer, nil, http.StatusOK, map[string]any{"import": id, "reverted": res})
+	c.JSON(http.StatusOK, gin.H{"id": id, "state": r.State, "reverted": res, "links": importLinks(baseURL(c, s.cfg.PublicURL), id, r.Layer)})
+}

@@ -1,0 +1,372 @@
+package api_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dongnai-gis/gisd/api"
+	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/store/storetest"
+)
+
+func importFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "testdata", "import", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type importAPI struct {
+	st    *store.Store
+	pool  *pgxpool.Pool
+	h     *api.Server
+	admin string
+}
+
+func newImportAPI(t *testing.T, cfg api.ImportConfig) *importAPI {
+	t.Helper()
+	url := storetest.Migrated(t)
+	e := &importAPI{st: storetest.Store(t, url), pool: storetest.Pool(t, url)}
+	if _, err := e.st.Import(context.Background(), bytes.NewReader(importFixture(t, "communes.geojson")), store.ImportOptions{Layer: "admin_units"}); err != nil {
+		t.Fatal(err)
+	}
+	e.h = api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler), Imports: cfg})
+	_, e.admin = mustKey(t, e.st, "GIS", []string{"admin"}, nil)
+	t.Cleanup(func() { e.h.StopImports(context.Background()) })
+	return e
+}
+
+// post sends body to the import endpoint with the admin key.
+func (e *importAPI) post(t testing.TB, target string, body io.Reader, headers map[string]string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest("POST", target, body)
+	req.Header.Set("Authorization", "Bearer "+e.admin)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	var doc map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &doc)
+	if rec.Code >= 400 && rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("status %d with Content-Type %q, want application/problem+json", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	return rec.Code, doc
+}
+
+func (e *importAPI) do(t testing.TB, method, target string) (int, map[string]any) {
+	t.Helper()
+	code, _, body := call(t, e.h, method, target, bearer(e.admin))
+	var doc map[string]any
+	_ = json.Unmarshal(body, &doc)
+	return code, doc
+}
+
+// wait polls an import until it leaves the running state.
+func (e *importAPI) wait(t testing.TB, id any) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, doc := e.do(t, "GET", fmt.Sprintf("/api/v1/imports/%v", id))
+		if code != 200 {
+			t.Fatalf("GET import %v: %d %v", id, code, doc)
+		}
+		if doc["state"] != "running" {
+			return doc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import %v still running", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func apiSnapshot(t testing.TB, pool *pgxpool.Pool) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, tbl := range []string{"parcels", "admin_units", "layer_features", "parcels_history", "changes", "layers"} {
+		var n int64
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM `+tbl).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[tbl] = n
+	}
+	return out
+}
+
+func sameAPISnapshot(t testing.TB, before, after map[string]int64) {
+	t.Helper()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s: %d rows after, %d before: the import changed something", k, after[k], v)
+		}
+	}
+}
+
+func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestImportAPI_Lifecycle(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")), nil)
+	if code != http.StatusAccepted || doc["id"] == nil {
+		t.Fatalf("POST = %d %v, want 202 with an id", code, doc)
+	}
+	if links, _ := doc["links"].([]any); len(links) == 0 {
+		t.Errorf("202 without links: %v", doc)
+	}
+	done := e.wait(t, doc["id"])
+	counts, _ := done["counts"].(map[string]any)
+	if done["state"] != "committed" || counts["inserted"] != 5.0 || counts["warnings"] != 2.0 {
+		t.Fatalf("import = %v, want committed with 5 inserted and 2 warnings", done)
+	}
+	if rep, _ := done["report"].([]any); len(rep) != 2 {
+		t.Errorf("report = %v, want 2 entries", done["report"])
+	}
+	var n int
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM parcels`).Scan(&n)
+	if n != 5 {
+		t.Errorf("%d parcels, want 5", n)
+	}
+	// Listed, without its report.
+	code, list := e.do(t, "GET", "/api/v1/imports?layer=parcels")
+	items, _ := list["imports"].([]any)
+	if code != 200 || len(items) != 1 || items[0].(map[string]any)["report"] != nil {
+		t.Errorf("list = %d %v", code, list)
+	}
+	// Gzip-compressed, as upsert: nothing changes.
+	code, doc2 := e.post(t, "/api/v1/layers/parcels/imports?mode=upsert", bytes.NewReader(gzipped(t, importFixture(t, "parcels.geojson"))),
+		map[string]string{"Content-Encoding": "gzip"})
+	if code != http.StatusAccepted {
+		t.Fatalf("gzip upsert = %d %v", code, doc2)
+	}
+	if d := e.wait(t, doc2["id"]); d["counts"].(map[string]any)["unchanged"] != 5.0 {
+		t.Errorf("gzip upsert = %v, want 5 unchanged", d)
+	}
+	// Revert the first import: the parcels go.
+	code, rev := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%v", doc["id"]))
+	if code != 200 || rev["state"] != "reverted" {
+		t.Fatalf("DELETE = %d %v", code, rev)
+	}
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM parcels`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d parcels after revert, want 0", n)
+	}
+	if code, _ := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%v", doc["id"])); code != http.StatusConflict {
+		t.Errorf("second DELETE = %d, want 409", code)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/imports/424242"); code != http.StatusNotFound {
+		t.Errorf("unknown import = %d, want 404", code)
+	}
+}
+
+func TestImportAPI_BadInputsChangeNothing(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{MaxBytes: 150 << 10})
+	tests := []struct {
+		name    string
+		body    []byte
+		headers map[string]string
+		chunked bool
+		status  int    // the POST's answer
+		final   string // the job's state when the POST answered 202
+		want    string // in the problem detail or the record's error
+	}{
+		{"empty file", importFixture(t, "bad/empty.geojson"), nil, false, 400, "", "empty input"},
+		{"truncated JSON", importFixture(t, "bad/truncated.geojson"), nil, false, 400, "", "truncated"},
+		{"not a FeatureCollection", importFixture(t, "bad/not-a-collection.geojson"), nil, false, 400, "", "not a FeatureCollection"},
+		{"100,000 nested arrays", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":` + strings.Repeat("[", 100000)), nil, false, 400, "", "nested deeper than 64 levels"},
+		{"1e400", importFixture(t, "bad/number-1e400.geojson"), nil, false, 400, "", "1e400 is out of range"},
+		{"NaN", importFixture(t, "bad/nan.geojson"), nil, false, 400, "", "NaN is not valid JSON"},
+		{"non-UTF-8", importFixture(t, "bad/non-utf8.geojson"), nil, false, 400, "", "invalid UTF-8"},
+		{"ring with 2 points", importFixture(t, "bad/ring-2-points.geojson"), nil, false, 202, "failed", "1 features rejected"},
+		{"mixed geometry types", importFixture(t, "bad/mixed-geometry-types.geojson"), nil, false, 202, "failed", "1 features rejected"},
+		{"CRS does not match", importFixture(t, "bad/crs-mismatch.geojson"), nil, false, 422, "", "EPSG:4326 (WGS 84) but the first coordinates (569613.7, 1275708.6)"},
+		{"over the size limit", bytes.Repeat([]byte(" "), 200<<10), nil, false, 413, "", "larger than the import limit"},
+		{"over the size limit, chunked", append([]byte(`{"type":"FeatureCollection","features":[`), bytes.Repeat([]byte(" "), 200<<10)...), nil, true, 413, "", "larger than the import limit"},
+		{"gzip bomb", gzipped(t, append([]byte(`{"type":"FeatureCollection","features":[`), bytes.Repeat([]byte(" "), 50<<20)...)),
+			map[string]string{"Content-Encoding": "gzip"}, false, 413, "", "after decompression"},
+		{"not gzip", []byte("plain"), map[string]string{"Content-Encoding": "gzip"}, false, 400, "", "not valid gzip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := apiSnapshot(t, e.pool)
+			var body io.Reader = bytes.NewReader(tt.body)
+			if tt.chunked {
+				body = io.MultiReader(body) // no length known: the limit must hold while streaming
+			}
+			start := time.Now()
+			code, doc := e.post(t, "/api/v1/layers/parcels/imports", body, tt.headers)
+			if code != tt.status {
+				t.Fatalf("status = %d %v, want %d", code, doc, tt.status)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v", d)
+			}
+			text := fmt.Sprint(doc["detail"])
+			if code == http.StatusAccepted {
+				final := e.wait(t, doc["id"])
+				if final["state"] != tt.final {
+					t.Errorf("state = %v, want %s", final["state"], tt.final)
+				}
+				text = fmt.Sprint(final["error"])
+			}
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("message %q, want it to contain %q", text, tt.want)
+			}
+			if strings.Contains(strings.ToLower(text), "select ") || strings.Contains(text, "pgx") {
+				t.Errorf("message leaks internals: %q", text)
+			}
+			sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+		})
+	}
+	// A byte order mark is fine.
+	code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "bom.geojson")), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "committed" {
+		t.Errorf("BOM file: %d %v, want a committed import", code, doc)
+	}
+}
+
+func TestImportAPI_Requests(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	_, reader := mustKey(t, e.st, "Sở Tài nguyên", []string{"parcels:read"}, nil)
+	body := func() io.Reader { return bytes.NewReader(importFixture(t, "parcels.geojson")) }
+	req := func(target string, headers map[string]string) int {
+		r := httptest.NewRequest("POST", target, body())
+		for k, v := range headers {
+			r.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	adminH := map[string]string{"Authorization": "Bearer " + e.admin}
+	tests := []struct {
+		name    string
+		target  string
+		headers map[string]string
+		want    int
+	}{
+		{"anonymous", "/api/v1/layers/parcels/imports", nil, 401},
+		{"a key without write scope or admin", "/api/v1/layers/parcels/imports", map[string]string{"Authorization": "Bearer " + reader}, 403},
+		{"unknown layer", "/api/v1/layers/wells/imports", adminH, 404},
+		{"unknown parameter", "/api/v1/layers/parcels/imports?dryrun=true", adminH, 400},
+		{"bad mode", "/api/v1/layers/parcels/imports?mode=merge", adminH, 400},
+		{"bad srid", "/api/v1/layers/parcels/imports?srid=abc", adminH, 400},
+		{"unsupported srid", "/api/v1/layers/parcels/imports?srid=3148", adminH, 400},
+		{"upsert without key on a layer without one", "/api/v1/layers/constructions/imports?mode=upsert", adminH, 400},
+		{"create an existing layer", "/api/v1/layers/parcels/imports?create=true", adminH, 409},
+		{"unknown key attribute", "/api/v1/layers/parcels/imports?key=foo", adminH, 400},
+		{"brotli", "/api/v1/layers/parcels/imports", map[string]string{"Authorization": "Bearer " + e.admin, "Content-Encoding": "br"}, 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := req(tt.target, tt.headers); got != tt.want {
+				t.Errorf("status = %d, want %d", got, tt.want)
+			}
+		})
+	}
+	// Dry run and create over HTTP.
+	code, doc := e.post(t, "/api/v1/layers/parcels/imports?dry_run=true", body(), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "validated" {
+		t.Errorf("dry run: %d %v", code, doc)
+	}
+	roads := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"Tên":"ĐT741","Làn":4},"geometry":{"type":"LineString","coordinates":[[106.9,11.5],[106.91,11.51]]}}]}`
+	code, doc = e.post(t, "/api/v1/layers/roads/imports?create=true&title="+strings.ReplaceAll("Đường giao thông", " ", "%20"), strings.NewReader(roads), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "committed" {
+		t.Fatalf("create: %d %v", code, doc)
+	}
+	code, layer := e.do(t, "GET", "/api/v1/layers/roads")
+	if code != 200 || layer["title"] != "Đường giao thông" {
+		t.Errorf("GET /api/v1/layers/roads = %d %v", code, layer)
+	}
+}
+
+func TestImportAPI_CancelAndBusy(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{Jobs: 1})
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	before := apiSnapshot(t, e.pool)
+	pr, pw := io.Pipe()
+	type answer struct {
+		code int
+		doc  map[string]any
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/layers/parcels/imports", pr)
+		req.Header.Set("Authorization", "Bearer "+e.admin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answers <- answer{code: -1}
+			return
+		}
+		defer res.Body.Close()
+		var doc map[string]any
+		json.NewDecoder(res.Body).Decode(&doc)
+		answers <- answer{res.StatusCode, doc}
+	}()
+	pw.Write([]byte(`{"type":"FeatureCollection","features":[`))
+	// Wait for the job to show up as running.
+	var id any
+	for deadline := time.Now().Add(10 * time.Second); id == nil; {
+		_, list := e.do(t, "GET", "/api/v1/imports?state=running")
+		if items, _ := list["imports"].([]any); len(items) == 1 {
+			id = items[0].(map[string]any)["id"]
+			if items[0].(map[string]any)["progress"] == nil {
+				t.Errorf("a running import without progress: %v", items[0])
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the upload never showed up as a running import")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// One job at a time: a second upload is refused.
+	if code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")), nil); code != http.StatusServiceUnavailable {
+		t.Errorf("second upload = %d %v, want 503", code, doc)
+	}
+	// Cancel it while the body is still arriving. The server drops the upload; the client
+	// notices a little later and gives up.
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		pw.CloseWithError(io.ErrUnexpectedEOF)
+	}()
+	code, doc := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%v", id))
+	switch {
+	case code == 200 && doc["state"] == "cancelled":
+	case code == 202 && doc["state"] == "cancelling": // a slow machine: the read took long to stop
+		if final := e.wait(t, id); final["state"] != "cancelled" {
+			t.Errorf("after cancelling: %v", final)
+		}
+	default:
+		t.Errorf("DELETE of a running import = %d %v, want 200 cancelled", code, doc)
+	}
+	if a := <-answers; a.code != http.StatusConflict && a.code != -1 {
+		t.Errorf("the cancelled upload was answered %d %v, want 409", a.code, a.doc)
+	}
+	sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/store/storetest"
+)
+
+func importPath(name string) string { return filepath.Join("..", "..", "testdata", "import", name) }
+
+func cliCounts(t testing.TB, pool *pgxpool.Pool) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, tbl := range []string{"parcels", "admin_units", "layer_features", "parcels_history", "changes", "layers"} {
+		var n int64
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM `+tbl).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[tbl] = n
+	}
+	return out
+}
+
+func TestImportCommand(t *testing.T) {
+	url := storetest.Migrated(t)
+	pool := storetest.Pool(t, url)
+	ctx := context.Background()
+	t.Setenv("DATABASE_URL", url)
+	imp := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCmd(t, ctx, append([]string{"import"}, args...)...)
+	}
+	if code, out, errs := imp("--layer", "admin_units", "--file", importPath("communes.geojson")); code != 0 || !strings.Contains(out, "committed: 3 read, 3 accepted") {
+		t.Fatalf("communes: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := imp("--layer", "parcels", "--file", importPath("parcels.geojson"))
+	if code != 0 || !strings.Contains(out, "committed: 5 read, 5 accepted, 0 rejected, 0 repaired, 2 warnings; 5 inserted") ||
+		!strings.Contains(out, "feature 2 [25217/1/3] warning legacy_land_use: legacy land-use code BHK mapped to HNK") {
+		t.Fatalf("parcels: exit %d\n%s%s", code, out, errs)
+	}
+	id := regexp.MustCompile(`import (\d+) committed`).FindStringSubmatch(out)[1]
+
+	// Every bad input of the issue fails with exit status 1, says why, and changes nothing.
+	deep := filepath.Join(t.TempDir(), "deep.geojson")
+	os.WriteFile(deep, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":`+strings.Repeat("[", 100000)), 0o644)
+	bad := []struct{ file, want string }{
+		{importPath("bad/empty.geojson"), "empty input"},
+		{importPath("bad/truncated.geojson"), "truncated"},
+		{importPath("bad/not-a-collection.geojson"), "not a FeatureCollection"},
+		{deep, "nested deeper than 4 levels"},
+		{importPath("bad/number-1e400.geojson"), "1e400 is out of range"},
+		{importPath("bad/nan.geojson"), "NaN is not valid JSON"},
+		{importPath("bad/non-utf8.geojson"), "invalid UTF-8"},
+		{importPath("bad/ring-2-points.geojson"), "ring 1 of polygon 1 has 2 positions"},
+		{importPath("bad/mixed-geometry-types.geojson"), "a Point where the layer holds MultiPolygon geometries"},
+		{importPath("bad/crs-mismatch.geojson"), "--srid 9212"},
+	}
+	for _, b := range bad {
+		t.Run(filepath.Base(b.file), func(t *testing.T) {
+			before := cliCounts(t, pool)
+			code, out, errs := imp("--layer", "parcels", "--mode", "replace", "--file", b.file)
+			if code != 1 || !strings.Contains(out+errs, b.want) {
+				t.Errorf("exit %d, want 1 and %q in\n%s%s", code, b.want, out, errs)
+			}
+			if after := cliCounts(t, pool); len(after) != len(before) || !equalCounts(before, after) {
+				t.Errorf("counts %v after, %v before", after, before)
+			}
+		})
+	}
+	// A BOM is fine; a dry run says what would happen and writes nothing.
+	before := cliCounts(t, pool)
+	code, out, errs = imp("--layer", "parcels", "--mode", "upsert", "--dry-run", "--file", importPath("bom.geojson"))
+	if code != 0 || !strings.Contains(out, "validated: 1 read") || !strings.Contains(out, "would be 0 inserted, 0 updated, 1 unchanged") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errs)
+	}
+	if !equalCounts(before, cliCounts(t, pool)) {
+		t.Error("the dry run changed something")
+	}
+	// Plain progress lines when stderr is not a terminal: none for a file read this quickly,
+	// and nothing else on stderr.
+	if errs != "" {
+		t.Errorf("stderr = %q, want nothing", errs)
+	}
+	// show, list, revert.
+	if code, out, _ := imp("show", id); code != 0 || !strings.Contains(out, "committed into parcels (append) from") || !strings.Contains(out, "BHK") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	if code, out, _ := imp("list", "--layer", "parcels"); code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "failed") {
+		t.Errorf("list: exit %d\n%s", code, out)
+	}
+	if code, out, errs := imp("revert", id); code != 0 || !strings.Contains(out, "5 features deleted") {
+		t.Errorf("revert: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := imp("revert", id); code != 1 || !strings.Contains(errs, "already reverted") {
+		t.Errorf("second revert: exit %d %s", code, errs)
+	}
+	// Usage mistakes exit 2.
+	for _, args := range [][]string{
+		{"--file", importPath("parcels.geojson")},
+		{"--layer", "parcels", "--file", importPath("parcels.geojson"), "--mode", "merge"},
+		{"--layer", "nope", "--file", importPath("parcels.geojson")},
+		{"--layer", "parcels", "--file", importPath("parcels.geojson"), "--map", "x"},
+		{"revert", "abc"},
+		{"frobnicate"},
+	} {
+		if code, _, errs := imp(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errs)
+		}
+	}
+}
+
+func equalCounts(a, b map[string]int64) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestBar(t *testing.T) {
+	got := bar(storeProgress(1_500_000, 12000, 11990, 10), 3_000_000)
+	if want := "[============            ]  50% 1.5 MB/3.0 MB  "; !strings.HasPrefix(got, want) || !strings.Contains(got, "accepted 11990  rejected 10") {
+		t.Errorf("bar = %q", got)
+	}
+}
+
+func storeProgress(bytes, read, accepted, rejected int64) store.ImportProgress {
+	return store.ImportProgress{Phase: "reading", Bytes: bytes, Read: read, Accepted: accepted, Rejected: rejected}
+}
