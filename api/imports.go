@@ -313,7 +313,10 @@ func (s *Server) startImport(c *gin.Context) {
 	}
 	select {
 	case <-job.done:
-		if job.err != nil && s.answerImportError(c, im.ID(), job.err) {
+		// Rejected features are the import's report, not a bad request: they are answered like
+		// any accepted job (202, then state "failed"), however fast the job ended — otherwise a
+		// small file would get 422 and a large one 202 for the same mistake.
+		if job.err != nil && !errors.Is(job.err, store.ErrTooManyRejected) && s.answerImportError(c, im.ID(), job.err) {
 			return
 		}
 	default:
