@@ -380,7 +380,11 @@ type importDoc struct {
 
 func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
 	d := importDoc{ImportRecord: r, Links: importLinks(baseURL(c, s.cfg.PublicURL), r.ID, r.Layer)}
-	if job := s.importJobs().get(r.ID); job != nil && r.State == store.StateRunning {
+	if job := s.importJobs().get(r.ID); job != nil {
+		// The job on this instance has not finished yet: after its commit it still reloads the
+		// catalog, and until then a client told "committed" could not find a layer it created.
+		r.State = store.StateRunning
+		d.ImportRecord = r
 		p := job.im.Progress()
 		d.Progress = &p
 	}
