@@ -92,8 +92,3 @@ func (s *Server) getLayer(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, docs[0])
 }
-
-// visibleAttributes lists l's public attributes: what an anonymous caller sees.
-func visibleAttributes(l *store.Layer) []store.Attribute {
-	return anonymous.Attributes(l)
-}
