@@ -114,6 +114,9 @@ func TestSchema_ConstraintsRejectBadRows(t *testing.T) {
 		VALUES ('689', 'district', 'Thành phố Đồng Xoài', '70', NULL, '2025-07-01', `+square+`)`, 569600.0, 1275700.0); err != nil {
 		t.Fatalf("a valid admin unit was refused: %v", err)
 	}
+	if err := exec(`INSERT INTO imports (layer_id, mode) VALUES ('parcels', 'append')`); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		sql      string
@@ -150,6 +153,26 @@ func TestSchema_ConstraintsRejectBadRows(t *testing.T) {
 			 VALUES ('2519', 1, 6, '[{"code":"CLN","area":1}]', ` + square + `)`,
 			[]any{569900.0, 1275800.0}, "23514"},
 		{"TRUNCATE that would bypass history", `TRUNCATE parcels`, nil, "0A000"},
+		{"a new feature claiming a later version",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, version, geom)
+			 VALUES ('25195', 1, 7, '[{"code":"CLN","area":1}]', 5, ` + square + `)`,
+			[]any{569900.0, 1275900.0}, "23000"},
+		{"a new feature claiming another actor",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, changed_by, geom)
+			 VALUES ('25195', 1, 8, '[{"code":"CLN","area":1}]', 'key:1', ` + square + `)`,
+			[]any{569900.0, 1276000.0}, "23000"},
+		{"a new feature backdated without gisd.as_of",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, sys_from, geom)
+			 VALUES ('25195', 1, 9, '[{"code":"CLN","area":1}]', '2020-01-01', ` + square + `)`,
+			[]any{569900.0, 1276100.0}, "23000"},
+		{"an import id that names no import",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, import_id, geom)
+			 VALUES ('25195', 1, 10, '[{"code":"CLN","area":1}]', 987654, ` + square + `)`,
+			[]any{569900.0, 1276200.0}, "23503"},
+		{"an update to an import id that names no import",
+			`UPDATE parcels SET import_id = 987654 WHERE $1::float8 IS NOT NULL AND $2::float8 IS NOT NULL`,
+			[]any{0.0, 0.0}, "23503"},
+		{"deleting an import record", `DELETE FROM imports`, nil, "0A000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
