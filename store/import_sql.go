@@ -245,10 +245,12 @@ func (run *importRun) checkConstraints(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `DO $$
 DECLARE
   checks text;
+  any_bad text;
 BEGIN
   SELECT string_agg(format('(%L, %L, (%s) IS FALSE)', cols, cols || ' break the rule ' || expr || ' (' || conname || ')', expr),
-                    ', ' ORDER BY conname)
-  INTO checks
+                    ', ' ORDER BY conname),
+         string_agg(format('(%s) IS FALSE', expr), ' OR ')
+  INTO checks, any_bad
   FROM (
     SELECT con.conname, pg_get_expr(con.conbin, con.conrelid) AS expr,
            (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a
@@ -263,9 +265,11 @@ BEGIN
               AND s.attname = a.attname AND NOT s.attisdropped)))
   ) c;
   IF checks IS NOT NULL THEN
-    -- One pass over the staged rows for all the rules.
+    -- One pass over the staged rows for all the rules; only the rows that break one are
+    -- expanded into a finding per broken rule.
     EXECUTE 'INSERT INTO imp_find SELECT p.idx, ''rejected'', ''check_constraint'', v.field, v.reason
-             FROM imp_stage p CROSS JOIN LATERAL (VALUES ' || checks || ') v(field, reason, bad) WHERE v.bad';
+             FROM (SELECT * FROM imp_stage WHERE ' || any_bad || ') p
+             CROSS JOIN LATERAL (VALUES ' || checks || ') v(field, reason, bad) WHERE v.bad';
   END IF;
 END $$`)
 	return err
