@@ -1,6 +1,8 @@
 package geo
 
 import (
+	"fmt"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/project"
 )
@@ -62,4 +64,26 @@ func densify(b orb.Bound) orb.LineString {
 		}
 	}
 	return append(ls, b.Min)
+}
+
+// UnprojectFlat is Unproject for go-geom's flat coordinate layout: it converts, in place, the
+// x and y of every stride-long tuple of flat from the CRS srid to WGS 84 lon/lat, leaving
+// further ordinates (a z) as they are. The importer uses it to bring VN-2000 coordinates to the
+// storage CRS while it decodes a file, so the database does not have to. On error flat is
+// partly converted; the error names the first coordinate that failed.
+func UnprojectFlat(flat []float64, stride int, srid int) error {
+	if stride < 2 {
+		return &geoError{ErrOutOfRange, fmt.Sprintf("stride %d: want at least 2", stride)}
+	}
+	if _, _, err := projection(srid); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(flat); i += stride {
+		lon, lat, err := ToWGS84(flat[i], flat[i+1], srid)
+		if err != nil {
+			return err
+		}
+		flat[i], flat[i+1] = lon, lat
+	}
+	return nil
 }

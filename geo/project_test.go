@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -84,4 +85,46 @@ func TestProject_Errors(t *testing.T) {
 	wantErr(t, err, ErrOutOfRange, "")
 	_, err = Project(orb.Bound{Min: orb.Point{-70, 0}, Max: orb.Point{0, 1}}, 9212)
 	wantErr(t, err, ErrOutOfRange, "")
+}
+
+func TestUnprojectFlat(t *testing.T) {
+	// x, y, z triples in TM-3 106-15: z must pass through untouched.
+	flat := []float64{569613, 1275708, 12.5, 570000, 1276000, -3}
+	want := make([]float64, len(flat))
+	copy(want, flat)
+	for i := 0; i < len(want); i += 3 {
+		lon, lat, err := ToWGS84(want[i], want[i+1], 9212)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i], want[i+1] = lon, lat
+	}
+	if err := UnprojectFlat(flat, 3, 9212); err != nil {
+		t.Fatalf("UnprojectFlat err = %v", err)
+	}
+	for i := range flat {
+		if flat[i] != want[i] {
+			t.Errorf("flat[%d] = %.12f, want %.12f (ToWGS84 point by point)", i, flat[i], want[i])
+		}
+	}
+
+	wgs := []float64{106.9, 11.5}
+	if err := UnprojectFlat(wgs, 2, SRIDWGS84); err != nil || wgs[0] != 106.9 || wgs[1] != 11.5 {
+		t.Errorf("EPSG:4326 is the identity: got %v, %v", wgs, err)
+	}
+	for _, tc := range []struct {
+		name   string
+		flat   []float64
+		stride int
+		srid   int
+	}{
+		{"unknown CRS", []float64{1, 2}, 2, 2154},
+		{"not finite", []float64{569613, math.NaN()}, 2, 9212},
+		{"latitude beyond the pole", []float64{106, 95}, 2, SRIDWGS84},
+		{"stride below 2", []float64{1, 2}, 1, 9212},
+	} {
+		if err := UnprojectFlat(tc.flat, tc.stride, tc.srid); err == nil {
+			t.Errorf("%s: UnprojectFlat(%v, %d, %d) = nil, want an error", tc.name, tc.flat, tc.stride, tc.srid)
+		}
+	}
 }
