@@ -64,6 +64,9 @@ type ImportOptions struct {
 	Source      string // file name or "upload", for the record
 	Actor       string // who asked ("cli:alice", "key:12"), for the record
 	BatchSize   int    // features per COPY batch; default 5,000
+	// ChunkSize is how many features are validated and written at a time while the next ones
+	// are decoded; default 20,000. All chunks are in the one transaction.
+	ChunkSize int
 }
 
 // ImportCounts are an import's numbers.
@@ -229,6 +232,9 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 5000
+	}
+	if opt.ChunkSize <= 0 {
+		opt.ChunkSize = 20000
 	}
 	if opt.MaxRejected < -1 {
 		return nil, fmt.Errorf("store: import: %w: max rejected %d: want -1 (any) or more", ErrInvalid, opt.MaxRejected)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -13,14 +14,14 @@ import (
 )
 
 // The import's temporary tables live only in its transaction (ON COMMIT DROP; a rollback drops
-// them too):
+// them too), and hold one chunk at a time:
 //
-//	imp_stage   what COPY delivers: feature index, id, key, converted attributes, geometry. For
-//	            data in another CRS the source geometry is src and geom, its EPSG:4326 version, is
-//	            a generated column, so the transformation happens as rows arrive, with no second
-//	            pass over the data.
+//	imp_stage   what COPY delivers: feature index, id, key, converted attributes, geometry (in
+//	            EPSG:4326: the decoder converted it)
 //	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them
 //	imp_find    findings of the set-based checks: (idx, level, code, field, reason)
+//
+// Duplicate keys within the file are found while decoding (importRun.keys).
 
 // ident sanitizes one identifier.
 func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
@@ -39,40 +40,34 @@ func (t *importTarget) colList(alias string) string {
 	return b.String()
 }
 
-// geomColumn is the staging column COPY writes the geometry into.
-func (run *importRun) geomColumn() string {
-	if run.srid == geo.SRIDWGS84 {
-		return "geom"
-	}
-	return "src"
-}
-
 // createStage creates the staging tables once the input's CRS is known.
 func (run *importRun) createStage(ctx context.Context, tx pgx.Tx) error {
 	t := run.t
-	geomCols := `geom geometry`
-	if run.srid != geo.SRIDWGS84 {
-		// The SRID travels inside each EWKB value, so the expression needs no parameter.
-		geomCols = `src geometry, geom geometry GENERATED ALWAYS AS (ST_Transform(src, 4326)) STORED`
-	}
 	var ddl []string
 	if t.generic {
-		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, `+geomCols+`) ON COMMIT DROP`)
+		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, geom geometry) ON COMMIT DROP`)
 	} else {
 		// The attribute columns are copied from the layer's table, so their types are exactly the
 		// table's; the generated and bookkeeping columns are left out.
 		ddl = append(ddl, `CREATE TEMP TABLE imp_stage ON COMMIT DROP AS SELECT NULL::integer AS idx, NULL::text AS fid, NULL::text AS key, `+
-			t.colList("t.")+`, NULL::boolean AS lu_fill FROM `+ident(t.table)+` t WITH NO DATA`,
-			`ALTER TABLE imp_stage ADD COLUMN `+strings.ReplaceAll(geomCols, ", geom", ", ADD COLUMN geom"))
+			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::geometry AS geom FROM `+ident(t.table)+` t WITH NO DATA`)
 	}
-	ddl = append(ddl, `CREATE TEMP TABLE imp_find (idx integer NOT NULL, level text NOT NULL, code text NOT NULL,
-		field text, reason text NOT NULL) ON COMMIT DROP`)
+	ddl = append(ddl,
+		`CREATE TEMP TABLE imp_find (idx integer NOT NULL, level text NOT NULL, code text NOT NULL,
+			field text, reason text NOT NULL) ON COMMIT DROP`,
+		`CREATE TEMP TABLE imp_repair (idx integer PRIMARY KEY, reason text, geom geometry) ON COMMIT DROP`)
 	for _, q := range ddl {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clearChunk empties the per-chunk tables for the next chunk.
+func (run *importRun) clearChunk(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE imp_stage, imp_find, imp_repair`)
+	return err
 }
 
 // repairExpr is what ST_MakeValid's output is reduced to for the layer's type: polygons stay
@@ -110,8 +105,11 @@ func (run *importRun) postgisType() string {
 func (run *importRun) finalSQL() string {
 	t := run.t
 	// A lookup per row keeps the plan a plain scan of imp_stage in its stored order; a join
-	// would let the planner reorder the rows.
-	g := `coalesce((SELECT r.geom FROM imp_repair r WHERE r.idx = s.idx), s.geom)`
+	// would let the planner reorder the rows. Most chunks have nothing to repair.
+	g := `s.geom`
+	if run.chunkRepairs > 0 {
+		g = `coalesce((SELECT r.geom FROM imp_repair r WHERE r.idx = s.idx), s.geom)`
+	}
 	if t.create && strings.HasPrefix(run.layerType, "Multi") {
 		g = `ST_Multi(` + g + `)`
 	}
@@ -132,8 +130,9 @@ func (run *importRun) finalSQL() string {
 
 const rejectedSQL = `EXISTS (SELECT 1 FROM imp_find f WHERE f.idx = p.idx AND f.level = 'rejected')`
 
-// validate runs the set-based checks over the staged features and collects their findings.
-func (run *importRun) validate(ctx context.Context, tx pgx.Tx) error {
+// validate runs the set-based checks over the staged chunk and collects their findings. first:
+// this is the first chunk.
+func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error {
 	t := run.t
 	exec := func(sql string, args ...any) error {
 		_, err := tx.Exec(ctx, sql, args...)
@@ -148,25 +147,24 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx) error {
 	if t.table == "parcels" && !slices.Contains(cols, `"commune_code"`) {
 		cols = append(cols, `"commune_code"`)
 	}
-	if err := exec(`ANALYZE imp_stage (` + strings.Join(cols, ", ") + `)`); err != nil {
-		return err
+	// Later chunks keep these statistics; the planner scales them to each chunk's size.
+	if first {
+		if err := exec(`ANALYZE imp_stage (` + strings.Join(cols, ", ") + `)`); err != nil {
+			return err
+		}
+		run.step("analyze")
 	}
-	run.step("analyze")
 	// Invalid geometry: few rows, so their reasons and repairs are kept in a table of their own.
 	repair := "NULL::geometry"
 	if !run.im.opt.Strict {
 		repair = run.repairExpr()
 	}
-	if err := exec(`CREATE TEMP TABLE imp_repair ON COMMIT DROP AS
-		SELECT idx, ST_IsValidReason(geom) AS reason, ` + repair + ` AS geom FROM imp_stage WHERE NOT ST_IsValid(geom)`); err != nil {
+	tag, err := tx.Exec(ctx, `INSERT INTO imp_repair
+		SELECT idx, ST_IsValidReason(geom) AS reason, `+repair+` AS geom FROM imp_stage WHERE NOT ST_IsValid(geom)`)
+	if err != nil {
 		return fmt.Errorf("validity: %w", err)
 	}
-	if err := exec(`CREATE INDEX ON imp_repair (idx)`); err != nil {
-		return err
-	}
-	if err := exec(`ANALYZE imp_repair`); err != nil {
-		return err
-	}
+	run.chunkRepairs = tag.RowsAffected()
 	if run.im.opt.Strict {
 		if err := exec(`INSERT INTO imp_find SELECT idx, 'rejected', 'invalid_geometry', NULL,
 			'invalid geometry (' || reason || '), rejected under --strict' FROM imp_repair`); err != nil {
@@ -205,13 +203,6 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	run.step("constraints")
-	if err := exec(`INSERT INTO imp_find SELECT idx, 'rejected', 'duplicate_key', NULL,
-			format('duplicate key %s: feature %s has the same key', key, first)
-		FROM (SELECT idx, key, first_value(idx) OVER (PARTITION BY key ORDER BY idx) AS first
-		      FROM imp_stage p WHERE key IS NOT NULL AND NOT ` + rejectedSQL + `) d
-		WHERE idx <> first`); err != nil {
-		return err
-	}
 	if t.table == "admin_units" {
 		// The exclusion constraint: two versions of one code may not be valid at once.
 		if err := exec(`INSERT INTO imp_find SELECT b.idx, 'rejected', 'overlapping_validity', 'valid_from',
@@ -226,7 +217,7 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	run.step("keys")
-	err := run.collectFindings(ctx, tx)
+	err = run.collectFindings(ctx, tx)
 	run.step("findings")
 	return err
 }
@@ -260,7 +251,7 @@ BEGIN
       AND NOT EXISTS (
         SELECT 1 FROM pg_attribute a
         WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)
-          AND (a.attname IN ('geom', 'src') OR NOT EXISTS (
+          AND (a.attname = 'geom' OR NOT EXISTS (
             SELECT 1 FROM pg_attribute s WHERE s.attrelid = 'pg_temp.imp_stage'::regclass
               AND s.attname = a.attname AND NOT s.attisdropped)))
   ) c;
@@ -308,11 +299,21 @@ func (run *importRun) checkExisting(ctx context.Context, tx pgx.Tx) error {
 	if mode == ModeReplace || t.create {
 		return nil
 	}
-	if mode == ModeAppend && len(t.keyAttrs) > 0 {
+	if mode == ModeAppend && len(t.keyAttrs) > 0 && (run.probeKeys || run.chunk == math.MaxInt) {
 		cond, args := run.keyMatch(1)
+		from := `imp_stage p JOIN ` + ident(t.table) + ` t ON ` + cond
+		if run.probeKeys {
+			// One probe of the key's unique index per feature: the layer grows chunk by chunk and
+			// must not be scanned for each. LIMIT keeps the planner from turning it into a join.
+			var eq []string
+			for _, k := range t.key {
+				eq = append(eq, "t."+ident(k.name)+" = p."+ident(k.name))
+			}
+			from = `imp_stage p CROSS JOIN LATERAL (SELECT t.id FROM ` + ident(t.table) + ` t WHERE ` + strings.Join(eq, " AND ") + ` LIMIT 1) t`
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO imp_find SELECT p.idx, 'rejected', 'key_conflict', NULL,
 				format('key %s already exists in the layer (feature %s); use mode upsert to update it', p.key, t.id)
-			FROM imp_stage p JOIN `+ident(t.table)+` t ON `+cond+` WHERE NOT `+rejectedSQL, args...); err != nil {
+			FROM `+from+` WHERE NOT `+rejectedSQL, args...); err != nil {
 			return err
 		}
 	}
@@ -354,11 +355,19 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT idx) FROM imp_find WHERE level = 'rejected'`).Scan(&run.sqlRej); err != nil {
+	var rejected int64
+	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT idx) FROM imp_find WHERE level = 'rejected'`).Scan(&rejected); err != nil {
 		return err
 	}
+	run.sqlRej += rejected
+	rep.mu.Lock()
+	room := MaxReportEntries - len(rep.entries)
+	rep.mu.Unlock()
+	if room <= 0 {
+		return nil
+	}
 	rows, err = tx.Query(ctx, `SELECT f.idx, coalesce(p.fid, ''), coalesce(p.key, ''), f.level, f.code, coalesce(f.field, ''), f.reason
-		FROM imp_find f JOIN imp_stage p USING (idx) ORDER BY f.idx, f.level LIMIT $1`, MaxReportEntries)
+		FROM imp_find f JOIN imp_stage p USING (idx) ORDER BY f.idx, f.level LIMIT $1`, room)
 	if err != nil {
 		return err
 	}
@@ -378,16 +387,17 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// write applies the accepted features to the layer.
-func (run *importRun) write(ctx context.Context, tx pgx.Tx) error {
+// write applies the accepted features of the chunk to the layer. first: this is the first
+// chunk, which creates the layer or, in replace mode, empties it.
+func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 	t, im := run.t, run.im
-	if t.create {
+	if t.create && first {
 		if err := run.createLayer(ctx, tx); err != nil {
 			return err
 		}
 	}
 	rel := ident(t.table)
-	if im.opt.Mode == ModeReplace {
+	if im.opt.Mode == ModeReplace && first {
 		sql, args := `DELETE FROM `+rel, []any(nil)
 		if t.generic {
 			sql, args = sql+` WHERE layer_id = $1`, []any{im.opt.Layer}
@@ -432,8 +442,8 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx) error {
 		if err != nil {
 			return constraintError(err)
 		}
-		run.counts.Updated = tag.RowsAffected()
-		run.counts.Unchanged = matched - run.counts.Updated
+		run.counts.Updated += tag.RowsAffected()
+		run.counts.Unchanged += matched - tag.RowsAffected()
 		notMatched = ` AND NOT EXISTS (SELECT 1 FROM ` + rel + ` t WHERE ` + cond + `)`
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
@@ -441,7 +451,7 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return constraintError(err)
 	}
-	run.counts.Inserted = tag.RowsAffected()
+	run.counts.Inserted += tag.RowsAffected()
 	return nil
 }
 

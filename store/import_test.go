@@ -433,10 +433,9 @@ func imBowtie(x, y float64) string {
 	return fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`, x, y, x+d, y+d, x+d, y, x, y+d, x, y)
 }
 
-func TestImport_ValidationReport(t *testing.T) {
-	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
-	ctx := context.Background()
+// reportCase is a file of 13 parcels, most with one problem, and the report entry each problem
+// must get (the layer already holds parcels.geojson).
+func reportCase() ([]byte, map[int]struct{ level, code, reason string }) {
 	data := features(
 		parcelFeature("25216", 5, 1, "ONT", imSquare(106.955, 11.805)),                       // 0 fine
 		parcelFeature("25216", 5, 2, "ONT", imBowtie(106.956, 11.805)),                       // 1 repaired
@@ -452,17 +451,6 @@ func TestImport_ValidationReport(t *testing.T) {
 		`{"type":"Feature","properties":{"MaXa":"25216","SoHieuToBanDo":5,"SoThuTuThua":11},"geometry":`+imSquare(106.964, 11.805)+`}`,                                // 11 no land use
 		parcelFeature("25216", 5, 12, "ONT", `{"type":"Point","coordinates":[106.9,11.8]}`),                                                                           // 12 wrong type
 	)
-	before := snapshot(t, env.pool)
-	_, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels"})
-	var ie *store.ImportError
-	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) {
-		t.Fatalf("err = %v, want too many rejected", err)
-	}
-	sameSnapshot(t, before, snapshot(t, env.pool))
-	byIndex := map[int][]store.ReportEntry{}
-	for _, e := range ie.Result.Report {
-		byIndex[e.Index] = append(byIndex[e.Index], e)
-	}
 	want := map[int]struct{ level, code, reason string }{
 		1:  {store.LevelRepaired, "invalid_geometry", "Self-intersection"},
 		2:  {store.LevelRejected, "unknown_commune", "unknown commune code 99999"},
@@ -476,6 +464,16 @@ func TestImport_ValidationReport(t *testing.T) {
 		10: {store.LevelRejected, "bad_value", `sheet_no: "5a" is not an integer`},
 		11: {store.LevelRejected, "missing_attribute", "missing required attribute land_use"},
 		12: {store.LevelRejected, "geometry_type", "a Point where the layer holds MultiPolygon geometries"},
+	}
+	return data, want
+}
+
+// checkReport fails unless the report has, for each feature of want, its entry.
+func checkReport(t *testing.T, report []store.ReportEntry, want map[int]struct{ level, code, reason string }) {
+	t.Helper()
+	byIndex := map[int][]store.ReportEntry{}
+	for _, e := range report {
+		byIndex[e.Index] = append(byIndex[e.Index], e)
 	}
 	for i, w := range want {
 		found := false
@@ -491,6 +489,21 @@ func TestImport_ValidationReport(t *testing.T) {
 	if e := byIndex[5]; len(e) == 0 || e[0].Key != "25216/5/1" {
 		t.Errorf("duplicate entry %+v, want key 25216/5/1", e)
 	}
+}
+
+func TestImport_ValidationReport(t *testing.T) {
+	env := newImportEnv(t)
+	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	ctx := context.Background()
+	data, want := reportCase()
+	before := snapshot(t, env.pool)
+	_, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) {
+		t.Fatalf("err = %v, want too many rejected", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+	checkReport(t, ie.Result.Report, want)
 	c := ie.Result.Counts
 	if c.Read != 13 || c.Rejected != 10 || c.Accepted != 3 || c.Repaired != 1 || c.Warnings != 1 {
 		t.Errorf("counts = %+v, want 13 read, 10 rejected, 3 accepted, 1 repaired, 1 warning", c)
@@ -526,6 +539,111 @@ func TestImport_ValidationReport(t *testing.T) {
 	if err != nil || res.Counts.Repaired != 2 || res.Counts.Inserted != 2 {
 		t.Errorf("lenient: %+v, %v; want 2 repaired and inserted", res, err)
 	}
+}
+
+// An append is validated and written a chunk at a time while the next chunk is decoded. Cut
+// into chunks of every size, the same file gets the same report and writes the same rows (a
+// duplicate finds its first occurrence in an earlier chunk, a key already in the layer is found
+// through its index); an upsert with the same options (done in one chunk) counts right; input
+// that breaks after chunks were written leaves nothing; and an import that can no longer commit
+// stops at the chunk that settles it, without reading the rest.
+func TestImport_Chunks(t *testing.T) {
+	ctx := context.Background()
+	data, want := reportCase()
+	for _, chunk := range []int{1, 2, 3, 5, 13} {
+		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
+			env := newImportEnv(t)
+			env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+			res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkReport(t, res.Report, want)
+			c := res.Counts
+			if c.Read != 13 || c.Rejected != 10 || c.Accepted != 3 || c.Repaired != 1 || c.Warnings != 1 || c.Inserted != 3 {
+				t.Errorf("counts = %+v, want 13 read, 10 rejected, 3 accepted and inserted, 1 repaired, 1 warning", c)
+			}
+			var keys string
+			if err := env.pool.QueryRow(ctx, `SELECT string_agg(sheet_no || '/' || parcel_no, ' ' ORDER BY id) FROM parcels WHERE import_id = $1`, res.ID).Scan(&keys); err != nil {
+				t.Fatal(err)
+			}
+			if keys != "5/1 5/2 5/5" {
+				t.Errorf("written in file order: %q, want 5/1 5/2 5/5", keys)
+			}
+
+			// Upsert: a duplicate in a later chunk, one update, one unchanged, one new.
+			upd := features(
+				parcelFeature("25216", 5, 1, "CLN", imSquare(106.955, 11.805)), // changed land use
+				parcelFeature("25216", 5, 5, "HNK", imSquare(106.959, 11.805)), // as stored
+				parcelFeature("25216", 6, 1, "ONT", imSquare(106.955, 11.806)), // new
+				parcelFeature("25216", 5, 1, "ONT", imSquare(106.955, 11.805)), // duplicate of 0
+			)
+			up, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert,
+				MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := up.Counts; c.Updated != 1 || c.Unchanged != 1 || c.Inserted != 1 || c.Rejected != 1 || c.ByCode["duplicate_key"] != 1 {
+				t.Errorf("upsert counts = %+v, want 1 updated, 1 unchanged, 1 inserted, 1 duplicate", c)
+			}
+			var use string
+			if err := env.pool.QueryRow(ctx, `SELECT main_use FROM parcels WHERE sheet_no = 5 AND parcel_no = 1`).Scan(&use); err != nil || use != "CLN" {
+				t.Errorf("upserted parcel main use %q (%v), want CLN: the first occurrence wins", use, err)
+			}
+
+			// Broken input after a few chunks were written: nothing changes.
+			before := snapshot(t, env.pool)
+			var many []string
+			for i := range 7 {
+				many = append(many, parcelFeature("25216", 7, i+1, "ONT", imSquare(106.955+float64(i)*0.001, 11.807)))
+			}
+			broken := features(many...)
+			broken = broken[:len(broken)-20]
+			_, err = env.st.Import(ctx, bytes.NewReader(broken), store.ImportOptions{Layer: "parcels", ChunkSize: chunk, BatchSize: 1})
+			if !errors.Is(err, geo.ErrGeoJSON) {
+				t.Errorf("truncated input: err = %v, want a GeoJSON error", err)
+			}
+			sameSnapshot(t, before, snapshot(t, env.pool))
+		})
+	}
+
+	// Endless input whose first feature is rejected: without --max-rejected the import fails
+	// at the first chunk instead of reading on.
+	env := newImportEnv(t)
+	before := snapshot(t, env.pool)
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := env.st.Import(tctx, &endlessParcels{}, store.ImportOptions{Layer: "parcels", ChunkSize: 100, BatchSize: 10})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) || tctx.Err() != nil {
+		t.Fatalf("endless input with a bad first feature: %v, want too many rejected, before the deadline", err)
+	}
+	if ie.Result.Counts.ByCode["unknown_commune"] != 1 || ie.Result.Counts.Read > 10000 {
+		t.Errorf("counts = %+v, want the unknown commune found after a few chunks", ie.Result.Counts)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+}
+
+// endlessParcels is a FeatureCollection that never ends: a parcel of an unknown commune, then
+// valid parcels.
+type endlessParcels struct {
+	n   int
+	buf []byte
+}
+
+func (e *endlessParcels) Read(p []byte) (int, error) {
+	for len(e.buf) < len(p) {
+		switch {
+		case e.n == 0:
+			e.buf = append(e.buf, `{"type":"FeatureCollection","features":[`+parcelFeature("99999", 1, 1, "ONT", imSquare(106.955, 11.805))...)
+		default:
+			e.buf = append(e.buf, ","+parcelFeature("25216", 100+e.n/1000, 1+e.n%1000, "ONT", imSquare(106.955, 11.805))...)
+		}
+		e.n++
+	}
+	n := copy(p, e.buf)
+	e.buf = e.buf[n:]
+	return n, nil
 }
 
 func TestImport_UpsertReplaceRevert(t *testing.T) {
