@@ -189,7 +189,7 @@ func (run *importRun) stageColumns() []string {
 			cols = append(cols, c.name)
 		}
 	}
-	return append(cols, "lu_fill", "geom")
+	return append(cols, "lu_fill", "proven", "geom")
 }
 
 // chunkRows is how many features are validated and written at a time (decided by planChunks).
@@ -568,7 +568,7 @@ func (run *importRun) feature(f *geo.Feature, conv *convertedFeature) ([]any, bo
 	} else {
 		row = append(row, conv.vals...)
 	}
-	return append(row, conv.luFill, b), true
+	return append(row, conv.luFill, geo.ProvablySimple(g), b), true
 }
 
 // warn notes a warning about the feature being converted; it is reported, with the feature's

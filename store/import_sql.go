@@ -17,7 +17,8 @@ import (
 // them too), and hold one chunk at a time:
 //
 //	imp_stage   what COPY delivers: feature index, id, key, converted attributes, geometry (in
-//	            EPSG:4326: the decoder converted it)
+//	            EPSG:4326: the decoder converted it) and whether the decoder proved it valid
+//	            (geo.ProvablySimple), so that PostGIS checks only the others
 //	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them
 //	imp_find    findings of the set-based checks: (idx, level, code, field, reason)
 //
@@ -45,12 +46,12 @@ func (run *importRun) createStage(ctx context.Context, tx pgx.Tx) error {
 	t := run.t
 	var ddl []string
 	if t.generic {
-		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, geom geometry) ON COMMIT DROP`)
+		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, proven boolean, geom geometry) ON COMMIT DROP`)
 	} else {
 		// The attribute columns are copied from the layer's table, so their types are exactly the
 		// table's; the generated and bookkeeping columns are left out.
 		ddl = append(ddl, `CREATE TEMP TABLE imp_stage ON COMMIT DROP AS SELECT NULL::integer AS idx, NULL::text AS fid, NULL::text AS key, `+
-			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::geometry AS geom FROM `+ident(t.table)+` t WITH NO DATA`)
+			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::boolean AS proven, NULL::geometry AS geom FROM `+ident(t.table)+` t WITH NO DATA`)
 	}
 	ddl = append(ddl,
 		`CREATE TEMP TABLE imp_find (idx integer NOT NULL, level text NOT NULL, code text NOT NULL,
@@ -160,7 +161,7 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 		repair = run.repairExpr()
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO imp_repair
-		SELECT idx, ST_IsValidReason(geom) AS reason, `+repair+` AS geom FROM imp_stage WHERE NOT ST_IsValid(geom)`)
+		SELECT idx, ST_IsValidReason(geom) AS reason, `+repair+` AS geom FROM imp_stage WHERE NOT proven AND NOT ST_IsValid(geom)`)
 	if err != nil {
 		return fmt.Errorf("validity: %w", err)
 	}
