@@ -9,9 +9,11 @@
 #      history and change feed written by the schema's triggers, official areas computed in
 #      EPSG:9212) under /usr/bin/time -v, then `ogr2ogr -f PostgreSQL` (Debian's gdal-bin, COPY
 #      mode) into a plain table of its own, reprojecting the VN-2000 file to EPSG:4326 as gisd does.
-#   4. It prints features/s of both, their ratio, gisd's peak RSS, and where gisd's time went
-#      (its import record's timings: read = decoding, COPY and reprojection; write = the INSERT
-#      through the parcels table's constraints, indexes and history triggers).
+#   4. It prints features/s of both, their ratio, gisd's peak RSS, and where the import's database
+#      connection spent its time (the import record's timings, summed over the chunks: read = COPY
+#      into the staging table, waiting for the decoder; validity, checks, constraints = the
+#      validation queries; write = the INSERT through the parcels table's constraints, indexes and
+#      history triggers). Decoding and reprojection run beside these, in gisd's own goroutine.
 #
 # Environment: BENCH_PARCELS, BENCH_DIR (where the files go; default a temporary directory,
 # removed afterwards unless BENCH_KEEP=1), DATABASE_URL (else the project-local cluster).
