@@ -90,9 +90,9 @@ type ImportCounts struct {
 	Millis    int64 `json:"ms"`
 	// LayerCreated: the import created its layer (revert removes it again).
 	LayerCreated bool `json:"layer_created,omitempty"`
-	// Timings of the steps in milliseconds (setup, read — decoding, COPY and the transformation
-	// to WGS 84 —, analyze, validity, checks, constraints, keys, findings, write), to see where
-	// the time of a large import goes.
+	// Timings of the database connection's steps in milliseconds, summed over the chunks (setup;
+	// read: COPY, including any wait for the decoder; analyze, validity, checks, constraints,
+	// keys, findings; write), to see where the time of a large import goes.
 	Timings map[string]int64 `json:"timings_ms,omitempty"`
 }
 
