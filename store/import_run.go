@@ -39,7 +39,8 @@ type importRun struct {
 	zDropped  bool
 	sqlRej    int64 // features rejected by the validation queries
 	chunk     int   // features per chunk (math.MaxInt: one chunk)
-	probeKeys bool  // chunks find existing keys through the table's unique index (false: the layer was empty)
+	// skipKeyConflicts: a chunked append into a layer that was empty, where no key can clash.
+	skipKeyConflicts bool
 	// chunkRepairs is how many geometries of the current chunk were invalid.
 	chunkRepairs int64
 
@@ -164,8 +165,8 @@ func (run *importRun) step(name string) {
 func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
 	im := run.im
 	// The pool's statement timeout suits requests, not a million-row INSERT; the import is
-	// bounded by its context instead. The duplicate-key sort and the key joins over a million
-	// staged rows stay in memory with a larger work_mem, for this transaction only. JIT is off:
+	// bounded by its context instead. The key joins over a million staged rows (in one chunk)
+	// stay in memory with a larger work_mem, for this transaction only. JIT is off:
 	// it would compile each chunk's statements again (0.1-0.2 s each) to save less than that.
 	_, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('work_mem', '256MB', true),
 		set_config('jit', 'off', true),
@@ -230,15 +231,14 @@ func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 		if !indexed {
 			return nil
 		}
-		run.probeKeys = true
 		// Into an empty layer (a first load, the usual large import) nothing can clash but the
-		// file's own duplicates, which imp_keys finds. A row another writer adds meanwhile
+		// file's own duplicates, which the decoder finds. A row another writer adds meanwhile
 		// would fail the INSERT on the unique index: the import then changes nothing.
 		var any bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident(t.table)+`)`).Scan(&any); err != nil {
 			return err
 		}
-		run.probeKeys = any
+		run.skipKeyConflicts = !any
 	}
 	run.chunk = opt.ChunkSize
 	return nil

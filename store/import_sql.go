@@ -300,10 +300,10 @@ func (run *importRun) checkExisting(ctx context.Context, tx pgx.Tx) error {
 	if mode == ModeReplace || t.create {
 		return nil
 	}
-	if mode == ModeAppend && len(t.keyAttrs) > 0 && (run.probeKeys || run.chunk == math.MaxInt) {
+	if mode == ModeAppend && len(t.keyAttrs) > 0 && !run.skipKeyConflicts {
 		cond, args := run.keyMatch(1)
 		from := `imp_stage p JOIN ` + ident(t.table) + ` t ON ` + cond
-		if run.probeKeys {
+		if run.chunk < math.MaxInt {
 			// One probe of the key's unique index per feature: the layer grows chunk by chunk and
 			// must not be scanned for each. LIMIT keeps the planner from turning it into a join.
 			var eq []string
