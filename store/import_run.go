@@ -254,7 +254,7 @@ func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error {
 	im := run.im
 	// Room for about a chunk of batches, so decoding runs ahead while a chunk is written.
-	batches := make(chan [][]any, max(2, im.opt.ChunkSize/im.opt.BatchSize))
+	batches := make(chan *stagedBatch, max(2, im.opt.ChunkSize/im.opt.BatchSize))
 	run.sridKnown = make(chan struct{})
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -296,10 +296,11 @@ func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error 
 		}
 		return fmt.Errorf("staging table: %w", err)
 	}
-	src := &batchSource{ctx: ctx, ch: batches}
+	src := &copyChunk{ctx: ctx, ch: batches}
+	copySQL := run.copyStatement()
 	for chunk := 0; ; chunk++ {
-		src.limit, src.n = run.chunkRows(), 0
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"imp_stage"}, run.stageColumns(), src); err != nil {
+		src.reset(run.chunkRows())
+		if _, err := tx.Conn().PgConn().CopyFrom(ctx, src, copySQL); err != nil {
 			if perr := stop(); perr != nil && !errors.Is(perr, context.Canceled) {
 				return perr
 			}
@@ -357,58 +358,21 @@ func (run *importRun) checkRejected() error {
 	return nil
 }
 
-// batchSource feeds COPY from the producer's batches, at most limit rows per COPY; the rest
-// wait for the next one. done: the producer closed the channel. A cancelled context ends the
-// COPY with an error, so the server discards what it received, even while the producer waits
-// for input.
-type batchSource struct {
-	ctx      context.Context
-	ch       <-chan [][]any
-	batch    [][]any
-	i        int
-	n, limit int
-	done     bool
-	err      error
-}
-
-func (b *batchSource) Next() bool {
-	if b.n >= b.limit || b.done {
-		return false
-	}
-	b.i++
-	for b.i >= len(b.batch) {
-		select {
-		case batch, ok := <-b.ch:
-			if !ok {
-				b.done = true
-				return false
-			}
-			b.batch, b.i = batch, 0
-		case <-b.ctx.Done():
-			b.err = b.ctx.Err()
-			return false
-		}
-	}
-	b.n++
-	return true
-}
-
-func (b *batchSource) Values() ([]any, error) { return b.batch[b.i], nil }
-func (b *batchSource) Err() error             { return b.err }
-
 // produce decodes, checks and converts features until the input ends.
-func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- [][]any) error {
+func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- *stagedBatch) error {
 	im := run.im
 	dec := geo.NewDecoder(r, geo.DecoderOptions{})
 	run.keys, run.keySeeds = map[[2]uint64]int32{}, [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	size := im.opt.BatchSize
-	batch := make([][]any, 0, size)
+	enc := newRowEncoder(run)
+	batch := &stagedBatch{}
 	var f geo.Feature
 	var conv convertedFeature
+	var row []any
 	resolved := false
 	run.geomTypes = map[string]int64{}
 	send := func() error {
-		if len(batch) == 0 {
+		if batch.rows() == 0 {
 			return nil
 		}
 		select {
@@ -416,7 +380,8 @@ func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- [][]a
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		batch = make([][]any, 0, size)
+		// The next batch starts with room for as much as this one needed.
+		batch = &stagedBatch{buf: make([]byte, 0, cap(batch.buf)), ends: make([]int, 0, size)}
 		return nil
 	}
 	for {
@@ -444,15 +409,18 @@ func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- [][]a
 			resolved = true
 			run.knowSRID()
 		}
-		row, ok := run.feature(&f, &conv)
+		var ok bool
+		row, ok = run.feature(&f, &conv, row[:0])
 		if run.t.tooManyFields() {
 			return fmt.Errorf("%w: the features use more than %d distinct field names", ErrInvalid, maxFieldNames)
 		}
 		if !ok {
 			continue
 		}
-		batch = append(batch, row)
-		if len(batch) == size {
+		if err := enc.encode(batch, row); err != nil {
+			return err
+		}
+		if batch.rows() == size {
 			if err := send(); err != nil {
 				return err
 			}
@@ -480,14 +448,14 @@ func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- [][]a
 	return send()
 }
 
-// feature checks and converts one feature into a staging row, or rejects it.
-func (run *importRun) feature(f *geo.Feature, conv *convertedFeature) ([]any, bool) {
+// feature checks and converts one feature into a staging row, appended to row, or rejects it.
+func (run *importRun) feature(f *geo.Feature, conv *convertedFeature, row []any) ([]any, bool) {
 	t := run.t
 	run.curIndex, run.curID, run.curKey = f.Index, f.ID, ""
 	reject := func(code, field, reason string) ([]any, bool) {
 		run.im.rejected.Add(1)
 		run.rep.add(ReportEntry{Index: f.Index, ID: f.ID, Key: t.rawKey(f), Level: LevelRejected, Code: code, Field: field, Reason: reason})
-		return nil, false
+		return row, false
 	}
 	if f.Type != "" && f.Type != "Feature" {
 		return reject("not_a_feature", "", fmt.Sprintf("a %s, not a Feature", f.Type))
@@ -561,7 +529,6 @@ func (run *importRun) feature(f *geo.Feature, conv *convertedFeature) ([]any, bo
 	if run.curKey != "" {
 		run.keys[keyHash] = int32(f.Index)
 	}
-	row := make([]any, 0, len(t.cols)+6)
 	row = append(row, int32(f.Index), nilIfBlank(f.ID), nilIfBlank(run.curKey))
 	if t.generic {
 		row = append(row, append([]byte(nil), conv.props...))
