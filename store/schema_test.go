@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -135,6 +136,30 @@ func TestSchema_ConstraintsRejectBadRows(t *testing.T) {
 			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
 			 VALUES ('25195', 1, 3, '[{"code":"CLN","area":-5}]', ` + square + `)`,
 			[]any{569800.0, 1275700.0}, "23503"},
+		{"a land use without a code",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+			 VALUES ('25195', 2, 11, '[{"area":10}]', ` + square + `)`,
+			[]any{569800.0, 1275800.0}, "23503"},
+		{"a land use that is not an object",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+			 VALUES ('25195', 2, 12, '["CLN"]', ` + square + `)`,
+			[]any{569800.0, 1275900.0}, "23503"},
+		{"a land-use code that is a number",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+			 VALUES ('25195', 2, 13, '[{"code":101}]', ` + square + `)`,
+			[]any{569800.0, 1276000.0}, "23503"},
+		{"a land-use area that is text",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+			 VALUES ('25195', 2, 14, '[{"code":"CLN","area":"10"}]', ` + square + `)`,
+			[]any{569800.0, 1276100.0}, "23503"},
+		{"a land-use area that is null",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+			 VALUES ('25195', 2, 15, '[{"code":"CLN","area":null}]', ` + square + `)`,
+			[]any{569800.0, 1276200.0}, "23503"},
+		{"an unknown code after a known one",
+			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+			 VALUES ('25195', 2, 16, '[{"code":"CLN","area":10},{"code":"XYZ"}]', ` + square + `)`,
+			[]any{569800.0, 1276300.0}, "23503"},
 		{"invalid geometry (bow tie)",
 			`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
 			 VALUES ('25195', 1, 4, '[{"code":"CLN","area":1}]',
@@ -186,9 +211,20 @@ func TestSchema_ConstraintsRejectBadRows(t *testing.T) {
 			}
 		})
 	}
+	// The land-use check names the code it refused, and takes several purposes, with or without
+	// an area.
+	err := exec(`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+		VALUES ('25195', 3, 1, '[{"code":"CLN"},{"code":"QWE","area":3}]', `+square+`)`, 570000.0, 1276000.0)
+	if err == nil || !strings.Contains(err.Error(), "unknown land-use code or bad area: QWE") {
+		t.Errorf("an unknown code among several: %v, want it named", err)
+	}
+	if err := exec(`INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+		VALUES ('25195', 3, 2, '[{"code":"ONT","area":300},{"code":"CLN"}]', `+square+`)`, 570000.0, 1276100.0); err != nil {
+		t.Errorf("two purposes, one without an area, were refused: %v", err)
+	}
 	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("parcels after the refused inserts: %d (err %v), want 1", n, err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("parcels after the refused inserts: %d (err %v), want 2", n, err)
 	}
 }
 
