@@ -128,13 +128,13 @@ func (s *Server) mayManageImport(c *gin.Context) {
 // importParams are the query parameters of POST /layers/{layer}/imports, the same options as
 // gisd import's flags.
 var importParams = map[string]bool{"mode": true, "srid": true, "key": true, "map": true, "dry_run": true,
-	"strict": true, "create": true, "title": true, "max_rejected": true}
+	"strict": true, "create": true, "title": true, "max_rejected": true, "offline": true}
 
 func parseImportOptions(c *gin.Context) (store.ImportOptions, error) {
 	q := c.Request.URL.Query()
 	for name := range q {
 		if !importParams[name] {
-			return store.ImportOptions{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title or max_rejected)"}
+			return store.ImportOptions{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected or offline)"}
 		}
 	}
 	opt := store.ImportOptions{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
@@ -150,7 +150,7 @@ func parseImportOptions(c *gin.Context) (store.ImportOptions, error) {
 		*dst = b
 		return nil
 	}
-	for name, dst := range map[string]*bool{"dry_run": &opt.DryRun, "strict": &opt.Strict, "create": &opt.Create} {
+	for name, dst := range map[string]*bool{"dry_run": &opt.DryRun, "strict": &opt.Strict, "create": &opt.Create, "offline": &opt.Offline} {
 		if err := boolParam(name, dst); err != nil {
 			return opt, err
 		}

@@ -280,6 +280,8 @@ func TestImportAPI_Requests(t *testing.T) {
 		{"upsert without key on a layer without one", "/api/v1/layers/constructions/imports?mode=upsert", adminH, 400},
 		{"create an existing layer", "/api/v1/layers/parcels/imports?create=true", adminH, 409},
 		{"unknown key attribute", "/api/v1/layers/parcels/imports?key=foo", adminH, 400},
+		{"offline not a boolean", "/api/v1/layers/parcels/imports?offline=soon", adminH, 400},
+		{"offline into a new layer", "/api/v1/layers/wells/imports?create=true&offline=true", adminH, 400},
 		{"brotli", "/api/v1/layers/parcels/imports", map[string]string{"Authorization": "Bearer " + e.admin, "Content-Encoding": "br"}, 415},
 	}
 	for _, tt := range tests {
@@ -289,10 +291,14 @@ func TestImportAPI_Requests(t *testing.T) {
 			}
 		})
 	}
-	// Dry run and create over HTTP.
+	// Dry run, offline and create over HTTP.
 	code, doc := e.post(t, "/api/v1/layers/parcels/imports?dry_run=true", body(), nil)
 	if code != 202 || e.wait(t, doc["id"])["state"] != "validated" {
 		t.Errorf("dry run: %d %v", code, doc)
+	}
+	code, doc = e.post(t, "/api/v1/layers/parcels/imports?dry_run=true&offline=true", body(), nil)
+	if job := e.wait(t, doc["id"]); code != 202 || job["state"] != "validated" {
+		t.Errorf("offline dry run: %d %v", code, job)
 	}
 	roads := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"Tên":"ĐT741","Làn":4},"geometry":{"type":"LineString","coordinates":[[106.9,11.5],[106.91,11.51]]}}]}`
 	code, doc = e.post(t, "/api/v1/layers/roads/imports?create=true&title="+strings.ReplaceAll("Đường giao thông", " ", "%20"), strings.NewReader(roads), nil)

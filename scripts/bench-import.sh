@@ -5,10 +5,12 @@
 #   1. gisd synth writes BENCH_PARCELS (default 1,000,000) parcels twice: in WGS 84 and in
 #      VN-2000 / TM-3 106-15 (EPSG:9212, with a legacy crs member), with Vietnamese field names.
 #   2. A fresh database gets the schema and the demo's administrative units (the parcels' communes).
-#   3. For each file: `gisd import` into the parcels layer (streaming, every feature validated,
-#      history and change feed written by the schema's triggers, official areas computed in
-#      EPSG:9212) under /usr/bin/time -v, then `ogr2ogr -f PostgreSQL` (Debian's gdal-bin, COPY
-#      mode) into a plain table of its own, reprojecting the VN-2000 file to EPSG:4326 as gisd does.
+#   3. For each file: `ogr2ogr -f PostgreSQL` (Debian's gdal-bin, COPY mode) into a plain table of
+#      its own, reprojecting the VN-2000 file to EPSG:4326 as gisd does; then `gisd import` into
+#      the parcels layer (streaming, every feature validated, history and change feed written by
+#      the schema's triggers, official areas computed in EPSG:9212) under /usr/bin/time -v, twice:
+#      online, and with --offline (the layer locked, its non-unique indexes built once at the end,
+#      as bulk loaders do).
 #   4. It prints features/s of both, their ratio, gisd's peak RSS, and where the import's database
 #      connection spent its time (the import record's timings, summed over the chunks: read = COPY
 #      into the staging table, waiting for the decoder; validity, checks, constraints = the
@@ -69,23 +71,41 @@ psql -q "$url" -c "DELETE FROM constructions" -c "DELETE FROM parcels" >/dev/nul
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$1"; }
 rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
 
+# gisd_run TAG [FLAGS...] imports $f into an emptied parcels layer; sets g_s, g_rss, g_n and adds
+# the import's steps to breakdown.
+gisd_run() {
+	local tag=$1
+	shift
+	psql -q "$url" -c "DELETE FROM parcels" -c "VACUUM ANALYZE parcels" >/dev/null
+	log "EPSG:$srid: gisd import $* ($((size / 1000000)) MB)"
+	/usr/bin/time -v -o "$dir/$tag.time" "$GISD" import --database-url "$url" --layer parcels \
+		--file "$f" --max-rejected -1 --report 5 "$@" >"$dir/$tag.out" 2>"$dir/$tag.err" || {
+		cat "$dir/$tag.out" "$dir/$tag.err" >&2
+		die "gisd import failed"
+	}
+	cat "$dir/$tag.out" >&2
+	g_s=$(wall "$dir/$tag.time")
+	g_rss=$(rss "$dir/$tag.time")
+	g_n=$(psql -Atq "$url" -c "SELECT count(*) FROM parcels")
+	local steps
+	steps=$(psql -Atq "$url" -c "SELECT string_agg(format('%s %ss', key, round(value::numeric / 1000, 1)), ', ' ORDER BY value::numeric DESC)
+		FROM imports, jsonb_each_text(counts -> 'timings_ms') WHERE id = (SELECT max(id) FROM imports WHERE mode <> 'demo')")
+	breakdown+=("EPSG:$srid gisd $* steps: $steps")
+}
+
+# result LABEL formats one line: gisd's run (g_*) against ogr2ogr's (o_*).
+result() {
+	awk -v label="$1" -v srid="$srid" -v n="$N" -v gs="$g_s" -v gn="$g_n" -v grss="$g_rss" -v os="$o_s" -v on="$o_n" -v orss="$o_rss" 'BEGIN {
+		gf = gn / gs; of = on / os
+		printf "EPSG:%-5s %9d  %-14s %7.1f s %8.0f f/s (%d rows, peak RSS %4.0f MB)   ogr2ogr %7.1f s %8.0f f/s (%d rows, RSS %4.0f MB)   gisd/ogr2ogr %.2f\n",
+			srid, n, label, gs, gf, gn, grss / 1024, os, of, on, orss / 1024, gf / of }'
+}
+
 results=()
 breakdown=()
 for srid in 4326 9212; do
 	f="$dir/parcels-$srid-$N.geojson"
 	size=$(stat -c %s "$f")
-	psql -q "$url" -c "DELETE FROM parcels" -c "VACUUM ANALYZE parcels" >/dev/null
-
-	log "EPSG:$srid: gisd import ($((size / 1000000)) MB)"
-	/usr/bin/time -v -o "$dir/gisd-$srid.time" "$GISD" import --database-url "$url" --layer parcels \
-		--file "$f" --max-rejected -1 --report 5 >"$dir/gisd-$srid.out" 2>"$dir/gisd-$srid.err" || {
-		cat "$dir/gisd-$srid.out" "$dir/gisd-$srid.err" >&2
-		die "gisd import failed"
-	}
-	cat "$dir/gisd-$srid.out" >&2
-	g_s=$(wall "$dir/gisd-$srid.time")
-	g_rss=$(rss "$dir/gisd-$srid.time")
-	g_n=$(psql -Atq "$url" -c "SELECT count(*) FROM parcels")
 
 	log "EPSG:$srid: ogr2ogr"
 	reproject=()
@@ -98,13 +118,13 @@ for srid in 4326 9212; do
 	o_s=$(wall "$dir/ogr-$srid.time")
 	o_rss=$(rss "$dir/ogr-$srid.time")
 	o_n=$(psql -Atq "$url" -c "SELECT count(*) FROM ogr_parcels_$srid")
-	steps=$(psql -Atq "$url" -c "SELECT string_agg(format('%s %ss', key, round(value::numeric / 1000, 1)), ', ' ORDER BY value::numeric DESC)
-		FROM imports, jsonb_each_text(counts -> 'timings_ms') WHERE id = (SELECT max(id) FROM imports WHERE mode <> 'demo')")
-	breakdown+=("EPSG:$srid gisd steps: $steps")
-	results+=("$(awk -v srid="$srid" -v n="$N" -v gs="$g_s" -v gn="$g_n" -v grss="$g_rss" -v os="$o_s" -v on="$o_n" -v orss="$o_rss" 'BEGIN {
-		gf = gn / gs; of = on / os
-		printf "EPSG:%-5s %9d  gisd %7.1f s %8.0f f/s (%d rows, peak RSS %4.0f MB)   ogr2ogr %7.1f s %8.0f f/s (%d rows, RSS %4.0f MB)   gisd/ogr2ogr %.2f\n",
-			srid, n, gs, gf, gn, grss / 1024, os, of, on, orss / 1024, gf / of }')")
+
+	# The layer stays online (readers see the old rows until the commit) ...
+	gisd_run "gisd-$srid"
+	results+=("$(result "gisd")")
+	# ... or goes offline, its spatial and other non-unique indexes built once at the end.
+	gisd_run "gisd-offline-$srid" --offline
+	results+=("$(result "gisd --offline")")
 done
 
 printf '\n%s parcels, %s\n' "$N" "$(nproc) CPUs, $(psql -Atq "$url" -c 'SHOW server_version') / PostGIS $(psql -Atq "$url" -c 'SELECT postgis_lib_version()'), $(ogr2ogr --version)"

@@ -55,6 +55,11 @@ type ImportOptions struct {
 	DryRun bool
 	// Strict rejects geometry that would otherwise be repaired.
 	Strict bool
+	// Offline loads the way a bulk loader does: the layer's table is locked for the whole
+	// import (readers wait until it commits) and its non-unique indexes, the spatial one among
+	// them, are dropped before the first row is written and built again, sorted, after the last.
+	// Meant for a first load or a maintenance window; only for layers with a table of their own.
+	Offline bool
 	// Create makes a new generic layer named Layer with the attributes found in the file.
 	Create bool
 	Title  string
@@ -253,6 +258,9 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 		opt.Key[i] = strings.TrimSpace(k)
 	}
 	opt.Key = slices.DeleteFunc(opt.Key, func(k string) bool { return k == "" })
+	if opt.Offline && opt.Create {
+		return nil, fmt.Errorf("store: import: %w: offline: a new layer shares its table with the other imported layers, which would all go offline; import it online", ErrInvalid)
+	}
 	if opt.Create {
 		if !layerIDPattern.MatchString(opt.Layer) {
 			return nil, fmt.Errorf("store: import: %w: layer id %q: want a lower-case letter, then letters, digits or _ (at most 63)", ErrInvalid, opt.Layer)
@@ -289,6 +297,9 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 		if len(opt.Key) == 0 {
 			opt.Key = slices.Clone(defaultKeys[l.TableName])
 		}
+		if opt.Offline && l.Storage == StorageGeneric {
+			return nil, fmt.Errorf("store: import: %w: offline: layer %s shares its table with the other imported layers, which would all go offline; import it online", ErrInvalid, l.ID)
+		}
 		for _, k := range opt.Key {
 			if a, ok := l.Attribute(k); !ok || a.Computed {
 				return nil, fmt.Errorf("store: import: %w: key %s is not an attribute of layer %s", ErrInvalid, k, l.ID)
@@ -304,7 +315,7 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 		return nil, fmt.Errorf("store: import: %w: upsert needs --key (the attributes that identify a feature)", ErrInvalid)
 	}
 	options, _ := json.Marshal(map[string]any{
-		"key": opt.Key, "map": opt.Map, "dry_run": opt.DryRun, "strict": opt.Strict, "create": opt.Create,
+		"key": opt.Key, "map": opt.Map, "dry_run": opt.DryRun, "strict": opt.Strict, "create": opt.Create, "offline": opt.Offline,
 		"title": opt.Title, "max_rejected": opt.MaxRejected, "srid": opt.SRID,
 	})
 	var srid any

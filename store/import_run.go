@@ -43,6 +43,8 @@ type importRun struct {
 	skipKeyConflicts bool
 	// chunkRepairs is how many geometries of the current chunk were invalid.
 	chunkRepairs int64
+	// droppedIndexes are the definitions of the indexes an Offline import builds again at the end.
+	droppedIndexes []string
 
 	declared  *geo.CRS // the file's crs member, once seen
 	lastStep  time.Time
@@ -91,6 +93,12 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 	run.step("setup")
 	if err := run.stream(ctx, tx, r); err != nil {
 		return nil, err
+	}
+	if len(run.droppedIndexes) > 0 {
+		if err := run.rebuildIndexes(ctx, tx); err != nil {
+			return nil, err
+		}
+		run.step("indexes")
 	}
 	if run.counts.Read == 0 {
 		return nil, fmt.Errorf("%w: the input holds no features", ErrInvalid)

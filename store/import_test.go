@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/geo"
@@ -622,6 +623,99 @@ func TestImport_Chunks(t *testing.T) {
 		t.Errorf("counts = %+v, want the unknown commune found after a few chunks", ie.Result.Counts)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
+}
+
+// An offline import validates and writes exactly what an online one does, and leaves the
+// layer's indexes as they were, whether it commits or fails; its spatial index is usable at once.
+func TestImport_Offline(t *testing.T) {
+	ctx := context.Background()
+	env := newImportEnv(t)
+	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	indexes := func() string {
+		var defs string
+		if err := env.pool.QueryRow(ctx, `SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY pg_get_indexdef(indexrelid))
+			FROM pg_index WHERE indrelid = 'parcels'::regclass`).Scan(&defs); err != nil {
+			t.Fatal(err)
+		}
+		return defs
+	}
+	want := indexes()
+	if !strings.Contains(want, "USING gist (geom)") {
+		t.Fatalf("parcels has no spatial index to take offline:\n%s", want)
+	}
+
+	data, wantReport := reportCase()
+	for _, chunk := range []int{2, 13} {
+		res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1,
+			ChunkSize: chunk, BatchSize: 1, Offline: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkReport(t, res.Report, wantReport)
+		if c := res.Counts; c.Read != 13 || c.Rejected != 10 || c.Inserted != 3 {
+			t.Errorf("chunks of %d: counts = %+v, want 13 read, 10 rejected, 3 inserted", chunk, c)
+		}
+		if _, ok := res.Counts.Timings["indexes"]; !ok {
+			t.Errorf("chunks of %d: no time recorded for building the indexes: %v", chunk, res.Counts.Timings)
+		}
+		if got := indexes(); got != want {
+			t.Errorf("chunks of %d: indexes after the import:\n%s\nwant\n%s", chunk, got, want)
+		}
+		// Revert, so the same file imports again.
+		if _, err := env.st.RevertImport(ctx, res.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The spatial index finds the new parcels (the planner is told to use it).
+	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := env.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, `EXPLAIN (COSTS OFF) SELECT count(*) FROM parcels WHERE geom && ST_MakeEnvelope(106.95, 11.80, 106.97, 11.81, 4326)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, " / ")
+	if !strings.Contains(plan, "parcels_geom") {
+		t.Errorf("the rebuilt spatial index is not used: %s", plan)
+	}
+	var found int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM parcels WHERE geom && ST_MakeEnvelope(106.95, 11.80, 106.97, 11.81, 4326) AND import_id = $1`, res.ID).Scan(&found); err != nil {
+		t.Fatal(err)
+	}
+	if found != 3 {
+		t.Errorf("found %d of the 3 imported parcels through the rebuilt indexes (plan %q)", found, plan)
+	}
+	tx.Rollback(ctx)
+
+	// A failed offline import changes nothing, indexes included.
+	before := snapshot(t, env.pool)
+	broken := data[:len(data)-20]
+	if _, err := env.st.Import(ctx, bytes.NewReader(broken), store.ImportOptions{Layer: "parcels", MaxRejected: -1, ChunkSize: 2, BatchSize: 1, Offline: true}); !errors.Is(err, geo.ErrGeoJSON) {
+		t.Errorf("truncated input: err = %v, want a GeoJSON error", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+	if got := indexes(); got != want {
+		t.Errorf("indexes after a failed offline import:\n%s\nwant\n%s", got, want)
+	}
+
+	// Generic layers share one table: taking it offline would take them all.
+	if _, err := env.st.NewImport(ctx, store.ImportOptions{Layer: "roads", Create: true, Offline: true}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("offline --create: err = %v, want ErrInvalid", err)
+	}
 }
 
 // endlessParcels is a FeatureCollection that never ends: a parcel of an unknown commune, then

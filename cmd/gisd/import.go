@@ -20,6 +20,7 @@ import (
 
 const importUsage = `gisd import --layer LAYER --file F|- [--srid N] [--mode append|replace|upsert] [--key f1,f2,...]
             [--map SourceField=attribute ...] [--dry-run] [--strict] [--create --title T] [--max-rejected N]
+            [--offline]
 gisd import revert ID     restore the layer as it was before import ID
 gisd import show ID       an import's record and full report
 gisd import list          recent imports
@@ -33,7 +34,11 @@ DiaChi, TenChu, xaId, soHieuToBanDo, ...) map to the parcel attributes without -
 Every feature is validated; each rejection is reported with the feature's index, key and reason. By
 default one rejected feature stops the import (nothing is written); --max-rejected N commits the
 accepted features when at most N are rejected (-1: any number). The exit status is 0 only when the
-import committed (or, with --dry-run, would have).`
+import committed (or, with --dry-run, would have).
+
+--offline loads like a bulk loader, for a first load or a maintenance window: the layer's table is
+locked until the import ends (readers wait), and its spatial and other non-unique indexes are built
+once at the end instead of row by row.`
 
 // mapFlag collects repeated --map Source=attribute (or comma-separated pairs).
 type mapFlag map[string]string
@@ -70,6 +75,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.Bool(&opt.DryRun, "dry-run", "", false, "validate and report, write nothing")
 	s.Bool(&opt.Strict, "strict", "", false, "reject invalid geometry instead of repairing it")
 	s.Bool(&opt.Create, "create", "", false, "create the layer from the file's fields (types inferred)")
+	s.Bool(&opt.Offline, "offline", "", false, "lock the layer while loading and build its indexes at the end (faster; readers wait)")
 	s.String(&opt.Title, "title", "", "", "title of the layer --create makes")
 	s.Int(&opt.MaxRejected, "max-rejected", "", 0, "commit the accepted features when at most N are rejected (-1: any number)")
 	s.Int(&reportLines, "report", "", 20, "report entries to print (show prints all)")

@@ -84,6 +84,10 @@ func TestImportCommand(t *testing.T) {
 	if !equalCounts(before, cliCounts(t, pool)) {
 		t.Error("the dry run changed something")
 	}
+	code, out, errs = imp("--layer", "parcels", "--mode", "upsert", "--offline", "--dry-run", "--file", importPath("bom.geojson"))
+	if code != 0 || !strings.Contains(out, "would be 0 inserted, 0 updated, 1 unchanged") {
+		t.Errorf("offline dry run: exit %d\n%s%s", code, out, errs)
+	}
 	// Plain progress lines when stderr is not a terminal: none for a file read this quickly,
 	// and nothing else on stderr.
 	if errs != "" {
