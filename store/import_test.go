@@ -633,8 +633,9 @@ func TestImport_Offline(t *testing.T) {
 	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
 	indexes := func() string {
 		var defs string
-		if err := env.pool.QueryRow(ctx, `SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY pg_get_indexdef(indexrelid))
-			FROM pg_index WHERE indrelid = 'parcels'::regclass`).Scan(&defs); err != nil {
+		if err := env.pool.QueryRow(ctx, `SELECT string_agg(def, E'\n' ORDER BY def) FROM (
+				SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'parcels'::regclass
+				UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'parcels'::regclass) d`).Scan(&defs); err != nil {
 			t.Fatal(err)
 		}
 		return defs
@@ -710,6 +711,35 @@ func TestImport_Offline(t *testing.T) {
 	sameSnapshot(t, before, snapshot(t, env.pool))
 	if got := indexes(); got != want {
 		t.Errorf("indexes after a failed offline import:\n%s\nwant\n%s", got, want)
+	}
+
+	// A replace keyed by certificate: two parcels with one cadastral key pass the decoder, and
+	// building the layer's unique key again refuses them; nothing changes, indexes included.
+	twins := features(
+		strings.Replace(parcelFeature("25216", 9, 1, "ONT", imSquare(106.955, 11.809)), `"DienTich"`, `"SoGCN":"A 1","DienTich"`, 1),
+		strings.Replace(parcelFeature("25216", 9, 1, "ONT", imSquare(106.956, 11.809)), `"DienTich"`, `"SoGCN":"A 2","DienTich"`, 1))
+	_, err = env.st.Import(ctx, bytes.NewReader(twins), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace,
+		Key: []string{"certificate_no"}, Offline: true})
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "could not create unique index") {
+		t.Errorf("one cadastral key twice, offline: err = %v, want the key's index refusing to build", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+	if got := indexes(); got != want {
+		t.Errorf("indexes after a refused offline replace:\n%s\nwant\n%s", got, want)
+	}
+
+	// A replace that commits, its unique key dropped and built again.
+	rep, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace, MaxRejected: -1, ChunkSize: 5, BatchSize: 1, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := env.pool.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&n); err != nil || n != 4 || rep.Counts.Inserted != 4 || rep.Counts.Deleted == 0 {
+		// 4: in a replace, the feature whose key the layer held is no conflict.
+		t.Errorf("after an offline replace: %d parcels (%v), counts %+v; want the 4 accepted", n, err, rep.Counts)
+	}
+	if got := indexes(); got != want {
+		t.Errorf("indexes after an offline replace:\n%s\nwant\n%s", got, want)
 	}
 
 	// Generic layers share one table: taking it offline would take them all.
