@@ -9,7 +9,7 @@
 #      its own, reprojecting the VN-2000 file to EPSG:4326 as gisd does; then `gisd import` into
 #      the parcels layer (streaming, every feature validated, history and change feed written by
 #      the schema's triggers, official areas computed in EPSG:9212) under /usr/bin/time -v, twice:
-#      online, and with --offline (the layer locked, its non-unique indexes built once at the end,
+#      online, and with --offline (the layer locked, its indexes built once at the end,
 #      as bulk loaders do).
 #   4. It prints features/s of both, their ratio, gisd's peak RSS, and where the import's database
 #      connection spent its time (the import record's timings, summed over the chunks: read = COPY
@@ -122,7 +122,7 @@ for srid in 4326 9212; do
 	# The layer stays online (readers see the old rows until the commit) ...
 	gisd_run "gisd-$srid"
 	results+=("$(result "gisd")")
-	# ... or goes offline, its spatial and other non-unique indexes built once at the end.
+	# ... or goes offline, its indexes built once at the end.
 	gisd_run "gisd-offline-$srid" --offline
 	results+=("$(result "gisd --offline")")
 done
