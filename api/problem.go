@@ -73,6 +73,9 @@ func fail(c *gin.Context, err error) {
 		problem(c, http.StatusUnprocessableEntity, dbe.Message)
 	case errors.As(err, &dbe) && errors.Is(err, store.ErrConflict):
 		problem(c, http.StatusConflict, dbe.Message)
+	case errors.As(err, &dbe) && errors.Is(err, store.ErrLocked):
+		c.Header("Retry-After", "5")
+		problem(c, http.StatusServiceUnavailable, dbe.Message)
 	case errors.Is(err, store.ErrNotFound):
 		problem(c, http.StatusNotFound, err.Error())
 	case errors.Is(err, store.ErrInvalid):

@@ -13,7 +13,20 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrOutdated     = errors.New("schema is not at the latest migration")
 	ErrNotSupported = errors.New("not supported")
+	// ErrLocked: a statement gave up waiting for a lock (the pool's lock_timeout), typically on a
+	// layer an offline import holds. Worth retrying shortly.
+	ErrLocked = errors.New("locked")
 )
+
+// lockError turns lock_not_available (the pool's lock_timeout ran out) into ErrLocked, and
+// returns nil for any other error.
+func lockError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		return &DBError{Kind: ErrLocked, Message: "the data is locked by another change (an offline import, a migration); try again shortly", cause: err}
+	}
+	return nil
+}
 
 // constraintError turns a PostgreSQL integrity violation into ErrInvalid or ErrConflict with the
 // database's own message (it names the row, never the SQL). Other errors pass through unchanged.
@@ -21,6 +34,9 @@ func constraintError(err error) error {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return err
+	}
+	if le := lockError(err); le != nil {
+		return le
 	}
 	switch pgErr.Code {
 	case "23505", "23P01": // unique_violation, exclusion_violation

@@ -544,6 +544,9 @@ func (s *Store) TemporalExtent(ctx context.Context, l *Layer) (start, end *time.
 // geometry PostGIS cannot use, a value out of a type's range) and a statement timeout into
 // ErrTimeout; the rest pass through to be logged as server errors.
 func queryError(err error) error {
+	if le := lockError(err); le != nil {
+		return le
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {

@@ -172,11 +172,13 @@ func (run *importRun) step(name string) {
 // setup marks the transaction as this import's and serializes imports of one layer.
 func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
 	im := run.im
-	// The pool's statement timeout suits requests, not a million-row INSERT; the import is
-	// bounded by its context instead. The key joins over a million staged rows (in one chunk)
-	// stay in memory with a larger work_mem, for this transaction only. JIT is off:
-	// it would compile each chunk's statements again (0.1-0.2 s each) to save less than that.
-	_, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('work_mem', '256MB', true),
+	// The pool's statement and lock timeouts suit requests, not a million-row INSERT that may
+	// wait for readers to let go of the layer; the import is bounded by its context instead.
+	// The key joins over a million staged rows (in one chunk) stay in memory with a larger
+	// work_mem, for this transaction only. JIT is off: it would compile each chunk's statements
+	// again (0.1-0.2 s each) to save less than that.
+	_, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true),
+		set_config('work_mem', '256MB', true),
 		set_config('jit', 'off', true),
 		set_config('gisd.actor', $1, true), set_config('gisd.import_id', $2, true),
 		pg_advisory_xact_lock($3, ($4::bigint % 2147483647)::int)`,

@@ -17,6 +17,11 @@ type PoolConfig struct {
 	MaxConns int32
 	// StatementTimeout bounds every statement on the pool's connections; 0 keeps the server's.
 	StatementTimeout time.Duration
+	// LockTimeout bounds how long a statement waits for a lock, so that requests meeting a layer
+	// locked by an offline import (or a migration) fail fast with ErrLocked instead of holding
+	// pool connections until their statement timeout; 0 keeps the server's. Imports and
+	// reverts wait as long as they need.
+	LockTimeout time.Duration
 	// AppName shows in pg_stat_activity.
 	AppName string
 }
@@ -37,6 +42,9 @@ func OpenPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	pc.ConnConfig.RuntimeParams["application_name"] = cfg.AppName
 	if cfg.StatementTimeout > 0 {
 		pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
+	}
+	if cfg.LockTimeout > 0 {
+		pc.ConnConfig.RuntimeParams["lock_timeout"] = fmt.Sprint(cfg.LockTimeout.Milliseconds())
 	}
 	// A cancelled request context (a client that went away, a timeout) sends PostgreSQL a cancel
 	// request, so the server stops working on a query nobody will read, and the connection

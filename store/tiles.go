@@ -65,6 +65,9 @@ func (s *Store) TileMVT(ctx context.Context, sql string, args ...any) ([]byte, e
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("store: tile: %w", ctx.Err())
 		}
+		if le := lockError(err); le != nil {
+			return nil, fmt.Errorf("store: tile: %w", le)
+		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "57014" { // query_canceled: statement_timeout
 			return nil, fmt.Errorf("store: tile: %w: %s", ErrTimeout, pgErr.Message)

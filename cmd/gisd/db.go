@@ -14,13 +14,16 @@ import (
 
 // dbSettings are the database settings every command that touches the database shares.
 type dbSettings struct {
-	URL      string
-	MaxConns int
+	URL         string
+	MaxConns    int
+	LockTimeout time.Duration
 }
 
 func (d *dbSettings) register(s *settings) {
 	s.String(&d.URL, "database-url", "DATABASE_URL", "", "PostgreSQL/PostGIS connection URL (required)")
 	s.Int(&d.MaxConns, "db-max-conns", "GISD_DB_MAX_CONNS", 16, "maximum connections in the pool")
+	s.Duration(&d.LockTimeout, "lock-timeout", "GISD_LOCK_TIMEOUT", 5*time.Second,
+		"longest a request waits for a lock (a layer an offline import holds) before a 503; imports wait as long as they need")
 }
 
 func (d *dbSettings) validate() error {
@@ -30,11 +33,15 @@ func (d *dbSettings) validate() error {
 	if d.MaxConns < 1 || d.MaxConns > 1000 {
 		return usagef("--db-max-conns %d: want 1..1000", d.MaxConns)
 	}
+	if d.LockTimeout < 0 {
+		return usagef("--lock-timeout %s: want 0 (the server's) or more", d.LockTimeout)
+	}
 	return nil
 }
 
 func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration) (*pgxpool.Pool, error) {
-	return store.OpenPool(ctx, store.PoolConfig{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout})
+	return store.OpenPool(ctx, store.PoolConfig{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout,
+		LockTimeout: d.LockTimeout})
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

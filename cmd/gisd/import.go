@@ -37,8 +37,8 @@ accepted features when at most N are rejected (-1: any number). The exit status 
 import committed (or, with --dry-run, would have).
 
 --offline loads like a bulk loader, for a first load or a maintenance window: the layer's table is
-locked until the import ends (readers wait), and its spatial and other non-unique indexes are built
-once at the end instead of row by row.`
+locked until the import ends (a server answers requests for it with 503 meanwhile), and its indexes
+are built once at the end instead of row by row.`
 
 // mapFlag collects repeated --map Source=attribute (or comma-separated pairs).
 type mapFlag map[string]string
@@ -75,7 +75,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.Bool(&opt.DryRun, "dry-run", "", false, "validate and report, write nothing")
 	s.Bool(&opt.Strict, "strict", "", false, "reject invalid geometry instead of repairing it")
 	s.Bool(&opt.Create, "create", "", false, "create the layer from the file's fields (types inferred)")
-	s.Bool(&opt.Offline, "offline", "", false, "lock the layer while loading and build its indexes at the end (faster; readers wait)")
+	s.Bool(&opt.Offline, "offline", "", false, "lock the layer while loading and build its indexes at the end (faster; the layer is unavailable meanwhile)")
 	s.String(&opt.Title, "title", "", "", "title of the layer --create makes")
 	s.Int(&opt.MaxRejected, "max-rejected", "", 0, "commit the accepted features when at most N are rejected (-1: any number)")
 	s.Int(&reportLines, "report", "", 20, "report entries to print (show prints all)")
