@@ -32,6 +32,8 @@ func TestConfig_InvalidSettingsAreNamed(t *testing.T) {
 		{"bad addr", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--addr", "nope"}, "--addr"},
 		{"bad env duration", map[string]string{"GISD_STATEMENT_TIMEOUT": "soon"}, []string{"serve"}, "GISD_STATEMENT_TIMEOUT"},
 		{"bad env integer", map[string]string{"GISD_DB_MAX_CONNS": "many"}, []string{"serve"}, "GISD_DB_MAX_CONNS"},
+		{"negative lock timeout", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--lock-timeout", "-1s"}, "--lock-timeout"},
+		{"bad env lock timeout", map[string]string{"GISD_LOCK_TIMEOUT": "a while"}, []string{"serve"}, "GISD_LOCK_TIMEOUT"},
 		{"pool too large", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--db-max-conns", "0"}, "--db-max-conns"},
 		{"bad log level", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--log-level", "loud"}, "--log-level"},
 		{"bad public url", nil, []string{"serve", "--database-url", "postgres://x@127.0.0.1:1/x", "--public-url", "ftp://x"}, "--public-url"},
