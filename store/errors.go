@@ -16,6 +16,11 @@ var (
 	// ErrLocked: a statement gave up waiting for a lock (the pool's lock_timeout), typically on a
 	// layer an offline import holds. Worth retrying shortly.
 	ErrLocked = errors.New("locked")
+	// ErrTimeout: the database stopped a statement because it ran out of time.
+	ErrTimeout = errors.New("timed out")
+	// ErrUnavailable: the database cannot be reached or is not accepting work (down, restarting,
+	// in recovery, failing over). Worth retrying shortly; never the client's fault.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // lockError turns lock_not_available (the pool's lock_timeout ran out) into ErrLocked, and

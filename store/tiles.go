@@ -12,9 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// ErrTimeout is a statement the database stopped because it ran out of time.
-var ErrTimeout = errors.New("timed out")
-
 // QuoteIdent quotes a (possibly qualified) SQL identifier, for SQL that other packages build from
 // catalog names without importing pgx.
 func QuoteIdent(parts ...string) string { return pgx.Identifier(parts).Sanitize() }
