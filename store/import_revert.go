@@ -121,7 +121,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		tag, err := tx.Exec(ctx, `DELETE FROM `+rel+` WHERE id IN (
 			SELECT feature_id FROM changes WHERE import_id = $1 AND layer = $2 AND op = 'insert')`, id, layerID)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		res.Deleted = tag.RowsAffected()
 		tag, err = tx.Exec(ctx, `INSERT INTO `+rel+` (id, `+list("")+`)
@@ -129,20 +129,20 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 			JOIN changes c ON h.id = c.feature_id AND h.version = c.version - 1
 			WHERE c.import_id = $1 AND c.layer = $2 AND c.op = 'delete'`, id, layerID)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		res.Reinserted = tag.RowsAffected()
 		tag, err = tx.Exec(ctx, `UPDATE `+rel+` t SET (`+list("")+`) = ROW(`+list("h.")+`)
 			FROM changes c JOIN `+hist+` h ON h.id = c.feature_id AND h.version = c.version - 1
 			WHERE c.import_id = $1 AND c.layer = $2 AND c.op = 'update' AND t.id = c.feature_id`, id, layerID)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		res.Restored = tag.RowsAffected()
 		if c.LayerCreated && generic {
 			tag, err := tx.Exec(ctx, `DELETE FROM layers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = $1)`, layerID)
 			if err != nil {
-				return constraintError(err)
+				return Classify(err)
 			}
 			layerRemoved = tag.RowsAffected() == 1
 			res.LayerRemoved = layerRemoved
@@ -154,7 +154,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 	})
 	if err != nil {
 		var dbe *DBError
-		if cerr := constraintError(err); errors.As(cerr, &dbe) {
+		if cerr := Classify(err); errors.As(cerr, &dbe) {
 			return RevertResult{}, fmt.Errorf("store: revert import %d: %w", id, cerr)
 		}
 		return RevertResult{}, fmt.Errorf("store: revert import %d: %w", id, err)

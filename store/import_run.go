@@ -131,7 +131,7 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, constraintError(err)
+		return nil, Classify(err)
 	}
 	if run.t.create {
 		if _, err := s.LoadCatalog(ctx); err != nil {
@@ -314,7 +314,7 @@ func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error 
 			if perr := stop(); perr != nil && !errors.Is(perr, context.Canceled) {
 				return perr
 			}
-			return constraintError(err)
+			return Classify(err)
 		}
 		if src.done {
 			if err := stop(); err != nil {

@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // QuoteIdent quotes a (possibly qualified) SQL identifier, for SQL that other packages build from
@@ -31,7 +29,7 @@ const cancelGrace = 5 * time.Second
 func (s *Store) TileMVT(ctx context.Context, sql string, args ...any) ([]byte, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: tile: %w", err)
+		return nil, fmt.Errorf("store: tile: %w", Classify(err))
 	}
 	defer conn.Release()
 
@@ -62,14 +60,7 @@ func (s *Store) TileMVT(ctx context.Context, sql string, args ...any) ([]byte, e
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("store: tile: %w", ctx.Err())
 		}
-		if le := lockError(err); le != nil {
-			return nil, fmt.Errorf("store: tile: %w", le)
-		}
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "57014" { // query_canceled: statement_timeout
-			return nil, fmt.Errorf("store: tile: %w: %s", ErrTimeout, pgErr.Message)
-		}
-		return nil, fmt.Errorf("store: tile: %w", err)
+		return nil, fmt.Errorf("store: tile: %w", Classify(err))
 	}
 	return tile, nil
 }
