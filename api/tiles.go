@@ -1,12 +1,12 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,19 +24,6 @@ const mvtContentType = "application/vnd.mapbox-vector-tile"
 // changes as soon as its data does, and a revalidation is a cheap 304.
 const defaultTileCacheControl = "no-cache"
 
-// tileRoutes serves GET/HEAD /tiles/{layers}/{z}/{x}/{y}.mvt and /tiles/{layers}.json, with
-// the query parameters date, filter, filter-lang and filter-crs. Gin's router cannot hold both
-// shapes next to each other, so one catch-all route parses the path itself, strictly. Without a
-// tile service there are no tile routes.
-func (s *Server) tileRoutes(r *gin.Engine) {
-	if s.cfg.Tiles == nil {
-		return
-	}
-	r.GET("/tiles/*path", s.tiles)
-	r.HEAD("/tiles/*path", s.tiles)
-	s.metrics.reg.MustRegister(tileCacheCollector{s.cfg.Tiles})
-}
-
 func (s *Server) tiles(c *gin.Context) {
 	p := strings.TrimPrefix(c.Param("path"), "/")
 	parts := strings.Split(p, "/")
@@ -44,19 +31,19 @@ func (s *Server) tiles(c *gin.Context) {
 	case 1:
 		name, ext, ok := cutExt(parts[0])
 		if !ok || ext != "json" {
-			problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+			fail(c, notFound("no resource at %s: want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt", quoteForMessage(c.Request.URL.Path)))
 			return
 		}
 		s.tileJSON(c, name)
 	case 4:
 		y, ext, ok := cutExt(parts[3])
 		if !ok || ext != "mvt" {
-			problem(c, http.StatusNotFound, "unknown tile format "+quoteForMessage(ext)+": tiles are served as .mvt")
+			fail(c, notFound("unknown tile format %s: tiles are served as .mvt", quoteForMessage(ext)))
 			return
 		}
 		s.tile(c, parts[0], parts[1], parts[2], y)
 	default:
-		problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+		fail(c, notFound("no resource at %s: want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt", quoteForMessage(c.Request.URL.Path)))
 	}
 }
 
@@ -95,6 +82,10 @@ func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
 			badParam(c, "date", "want a date as YYYY-MM-DD, got "+quoteForMessage(dates[0]))
 			return p, false
 		}
+		if t, _ := time.Parse(time.DateOnly, d); !inDatabaseRange(t) {
+			badParam(c, "date", outOfRange)
+			return p, false
+		}
 		p.date = d
 		p.filterQ.Set("date", d)
 	}
@@ -114,7 +105,7 @@ func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
 		// Tiles carry public attributes only, so a filter may name only those: a filter on
 		// another would reveal its values one tile at a time.
 		if _, _, err := l.FilterSQL("t", nil, e, cql2.Options{CRS: crs}); err != nil {
-			badParam(c, "filter", "layer "+l.ID+": "+strings.TrimPrefix(err.Error(), "cql2: "))
+			badParam(c, "filter", "layer "+l.ID+": "+clientMessage(err))
 			return p, false
 		}
 	}
@@ -143,23 +134,6 @@ func (p tileParams) filters(layers []*store.Layer) map[string]*tiles.Filter {
 	return out
 }
 
-// tileError answers a refusal or failure of the tile service.
-func tileError(c *gin.Context, err error) {
-	var re *tiles.RequestError
-	switch {
-	case errors.As(err, &re) && errors.Is(err, tiles.ErrUnknownLayer):
-		problem(c, http.StatusNotFound, re.Reason, InvalidParam{Name: re.Param, Reason: re.Reason})
-	case errors.As(err, &re):
-		badParam(c, re.Param, re.Reason)
-	case errors.Is(err, tiles.ErrTimeout):
-		logger(c).Warn("tile timed out", "err", err)
-		c.Header("Retry-After", "5")
-		problem(c, http.StatusServiceUnavailable, "the tile took too long to render; try again shortly")
-	default:
-		fail(c, err)
-	}
-}
-
 func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	t, perr := parseTile(zs, xs, ys)
 	if perr != nil {
@@ -168,7 +142,7 @@ func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	}
 	layers, lerr := s.cfg.Tiles.Layers(layerList, principal(c).CanRead)
 	if lerr != nil {
-		tileError(c, lerr)
+		fail(c, lerr)
 		return
 	}
 	p, ok := tileQuery(c, layers)
@@ -177,7 +151,7 @@ func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	}
 	tile, status, terr := s.cfg.Tiles.Tile(c.Request.Context(), tiles.Request{Layers: layers, Tile: t, Date: p.date, Filters: p.filters(layers)})
 	if terr != nil {
-		tileError(c, terr)
+		fail(c, terr)
 		return
 	}
 	h := c.Writer.Header()
@@ -236,7 +210,7 @@ func (s *Server) tileCacheControl(layers []*store.Layer) string {
 func (s *Server) tileJSON(c *gin.Context, layerList string) {
 	layers, err := s.cfg.Tiles.Layers(layerList, principal(c).CanRead)
 	if err != nil {
-		tileError(c, err)
+		fail(c, err)
 		return
 	}
 	p, ok := tileQuery(c, layers)
@@ -253,7 +227,7 @@ func (s *Server) tileJSON(c *gin.Context, layerList string) {
 	}
 	tj, err := s.cfg.Tiles.TileJSON(c.Request.Context(), layers, tilesURL)
 	if err != nil {
-		tileError(c, err)
+		fail(c, err)
 		return
 	}
 	cc := "public, max-age=60"
@@ -277,7 +251,7 @@ func parseTile(z, x, y string) (geo.TileID, *InvalidParam) {
 	} else if _, e := geo.ParseTile(z, x, "0"); e != nil {
 		name = "x"
 	}
-	return geo.TileID{}, &InvalidParam{Name: name, Reason: strings.TrimPrefix(err.Error(), "geo: tile: ")}
+	return geo.TileID{}, &InvalidParam{Name: name, Reason: clientMessage(err)}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (RFC 9110 §12.5.3):
