@@ -500,7 +500,7 @@ func (s *Store) Feature(ctx context.Context, l *Layer, id int64, crs geo.CRS, pr
 	var out []byte
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&out); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+			return nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 		}
 		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, Classify(err))
 	}

@@ -292,7 +292,7 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("store: import: layer %s: %w (use --create to make a new layer)", opt.Layer, ErrNotFound)
+			return nil, fmt.Errorf("store: import: %w", clientError(ErrNotFound, "no layer %s (use --create to make a new layer)", opt.Layer))
 		}
 		if len(opt.Key) == 0 {
 			opt.Key = slices.Clone(defaultKeys[l.TableName])
@@ -351,7 +351,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*Im
 // is under way has returned: to abandon a reader blocked on the network, close it.
 func (im *Import) Run(ctx context.Context, r io.Reader) (*ImportResult, error) {
 	if im.ran.Swap(true) {
-		return nil, fmt.Errorf("store: import %d: %w: already run", im.id, ErrConflict)
+		return nil, fmt.Errorf("store: %w", clientError(ErrConflict, "import %d has already run", im.id))
 	}
 	im.started = time.Now()
 	im.setPhase("reading")
@@ -425,11 +425,11 @@ func publicMessage(err error) string {
 	case errors.As(err, &re):
 		return "reading the input failed after " + fmt.Sprint(re.Offset) + " bytes: " + re.Err.Error() + "; nothing was written"
 	case errors.Is(err, geo.ErrGeoJSON), errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
-		return strings.TrimPrefix(err.Error(), "geo: ") + "; nothing was written"
-	case errors.As(err, &dbe):
+		return clientMessage(err) + "; nothing was written"
+	case errors.As(err, &dbe) && dbe.cause != nil && (errors.Is(dbe, ErrInvalid) || errors.Is(dbe, ErrConflict)):
 		return "the database refused the data: " + dbe.Message + "; nothing was written"
 	case errors.Is(err, ErrInvalid):
-		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "store: "), "invalid: ")
+		return clientMessage(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "cancelled; nothing was written"
 	}

@@ -38,7 +38,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		var counts []byte
 		err := tx.QueryRow(ctx, `SELECT layer_id, mode, state, counts FROM imports WHERE id = $1`, id).Scan(&layerID, &mode, &state, &counts)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w", ErrNotFound)
+			return clientError(ErrNotFound, "no import %d", id)
 		}
 		if err != nil {
 			return err
@@ -54,13 +54,13 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		}
 		switch {
 		case mode == "demo":
-			return fmt.Errorf("%w: the demo is not reverted; reload it with gisd demo --force", ErrConflict)
+			return clientError(ErrConflict, "the demo is not reverted; reload it with gisd demo --force")
 		case state == StateReverted:
-			return fmt.Errorf("%w: already reverted", ErrConflict)
+			return clientError(ErrConflict, "import %d is already reverted", id)
 		case state == StateRunning:
-			return fmt.Errorf("%w: still running; cancel it instead", ErrConflict)
+			return clientError(ErrConflict, "import %d is still running; cancel it instead", id)
 		case state != StateCommitted:
-			return fmt.Errorf("%w: it did not commit (state %s), so there is nothing to revert", ErrConflict, state)
+			return clientError(ErrConflict, "import %d did not commit (state %s), so there is nothing to revert", id, state)
 		}
 		var c ImportCounts
 		_ = json.Unmarshal(counts, &c)
@@ -96,7 +96,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 			return err
 		}
 		if len(changed) > 0 {
-			return fmt.Errorf("%w: features changed after the import: %s; revert those changes first", ErrConflict, strings.Join(changed, ", "))
+			return clientError(ErrConflict, "features changed after the import: %s; revert those changes first", strings.Join(changed, ", "))
 		}
 
 		rel, hist := ident(tableName), ident(tableName+"_history")

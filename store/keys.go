@@ -147,7 +147,7 @@ func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (APIKey, error
 	k, err := scanKey(s.pool.QueryRow(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 		WHERE id::text = $1 OR prefix = $1 RETURNING `+keyColumns, idOrPrefix))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("store: key %s: %w", idOrPrefix, ErrNotFound)
+		return APIKey{}, fmt.Errorf("store: %w", clientError(ErrNotFound, "no key %q", idOrPrefix))
 	}
 	if err != nil {
 		return APIKey{}, fmt.Errorf("store: revoke key: %w", Classify(err))

@@ -209,7 +209,7 @@ func (s *Store) ParcelByKey(ctx context.Context, commune string, sheet, number i
 	p, err := scanParcelWith(s.pool.QueryRow(ctx, `SELECT `+parcelSelect(opt)+` FROM `+parcelSource(opt, &a)+` p
 		WHERE p.commune_code = $1 AND p.sheet_no = $2 AND p.parcel_no = $3`, a...), opt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Parcel{}, nil, fmt.Errorf("store: parcel %s/%d/%d: %w", commune, sheet, number, ErrNotFound)
+		return Parcel{}, nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no parcel %d on sheet %d of commune %s", number, sheet, commune))
 	}
 	if err != nil {
 		return Parcel{}, nil, fmt.Errorf("store: parcel %s/%d/%d: %w", commune, sheet, number, Classify(err))
@@ -437,7 +437,7 @@ func (s *Store) ConstructionParcels(ctx context.Context, id int64) (Construction
 	err := s.pool.QueryRow(ctx, `SELECT id, permit_no, status, ST_Area(ST_Transform(geom, 9212))
 		FROM constructions WHERE id = $1`, id).Scan(&c.ID, &c.PermitNo, &c.Status, &c.FootprintM2)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("store: construction %d: %w", id, ErrNotFound)
+		return c, fmt.Errorf("store: %w", clientError(ErrNotFound, "no construction %d", id))
 	}
 	if err != nil {
 		return c, fmt.Errorf("store: construction %d: %w", id, Classify(err))
@@ -498,7 +498,7 @@ func (s *Store) LandUseStatistics(ctx context.Context, code string, date time.Ti
 		WHERE a.code = $1 AND a.validity @> $2::text::date`, code, d).Scan(&st.Unit.Code, &st.Unit.Level, &st.Unit.Kind,
 		&st.Unit.Name, &st.Unit.ParentCode, &st.Unit.ValidFrom, &st.Unit.ValidTo, &st.Unit.AreaM2, &id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return st, fmt.Errorf("store: administrative unit %s on %s: %w", code, d, ErrNotFound)
+		return st, fmt.Errorf("store: %w", clientError(ErrNotFound, "no administrative unit %s on %s", code, d))
 	}
 	if err != nil {
 		return st, fmt.Errorf("store: administrative unit %s: %w", code, Classify(err))

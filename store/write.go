@@ -252,7 +252,7 @@ func (s *Store) lockVersion(ctx context.Context, tx pgx.Tx, l *Layer, id int64, 
 	var v int32
 	err := tx.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("feature %d: %w", id, ErrNotFound)
+		return clientError(ErrNotFound, "no feature %d in %s", id, l.ID)
 	}
 	if err != nil {
 		return err
@@ -342,7 +342,7 @@ func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, er
 	var v int32
 	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+		return 0, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, Classify(err))
@@ -401,7 +401,7 @@ func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []
 		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, Classify(err))
 	}
 	if len(versions) == 0 {
-		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+		return nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
 	return versions, nil
 }
