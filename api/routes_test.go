@@ -157,7 +157,7 @@ func TestRoutes_AdminScopeEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range routeTable {
-		if r.Scope != ScopeAdmin {
+		if r.Scope != scopeAdmin {
 			continue
 		}
 		path := regexp.MustCompile(`[:*][a-z]+`).ReplaceAllString(r.Path, "1")
