@@ -37,6 +37,7 @@ type testKey struct {
 	kid    string
 	method jwt.SigningMethod
 	priv   crypto.Signer
+	use    jwkset.USE // published "use"; "sig" when empty
 }
 
 var (
@@ -103,8 +104,12 @@ func (is *issuer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	set := jwkset.NewMemoryStorage()
 	for _, k := range keys {
+		use := k.use
+		if use == "" {
+			use = jwkset.UseSig
+		}
 		jwk, err := jwkset.NewJWKFromKey(k.priv.Public(), jwkset.JWKOptions{
-			Metadata: jwkset.JWKMetadataOptions{KID: k.kid, ALG: jwkset.ALG(k.method.Alg()), USE: jwkset.UseSig},
+			Metadata: jwkset.JWKMetadataOptions{KID: k.kid, ALG: jwkset.ALG(k.method.Alg()), USE: use},
 		})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -19,8 +19,8 @@ import (
 // concurrent requests for the same unknown kid share one refresh instead of racing for the rate
 // limiter's single token (the losers would be refused a key the winner is about to load).
 type keyStore struct {
-	jwkset.Storage                 // the refreshing client: KeyRead refreshes on an unknown kid
-	cache          jwkset.Storage  // the fetched keys alone: reads never refresh
+	jwkset.Storage                // the refreshing client: KeyRead refreshes on an unknown kid
+	cache          jwkset.Storage // the fetched keys alone: reads never refresh
 	flight         singleflight.Group
 	timeout        time.Duration // bounds a refresh, whoever asked for it
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -83,7 +84,9 @@ func TestVerify_Accepts(t *testing.T) {
 func TestVerify_Refuses(t *testing.T) {
 	rs := rsaKey(t, 0, "rsa-1", jwt.SigningMethodRS256)
 	ec := ecKey(t, "ec-1")
-	is := newIssuer(t, rs, ec)
+	enc := rsaKey(t, 1, "rsa-enc", jwt.SigningMethodRS256)
+	enc.use = jwkset.UseEnc
+	is := newIssuer(t, rs, ec, enc)
 	v := newVerifier(t, is, nil)
 
 	// A key the issuer never published, under the kid of one it did: a forger's token.
@@ -136,6 +139,7 @@ func TestVerify_Refuses(t *testing.T) {
 		{"HS256 keyed with the RSA public key (PEM)", hsWithPublicKey(pubPEM), ErrAlgorithm, ""},
 		{"HS256 keyed with the RSA public key (DER)", hsWithPublicKey(pubDER), ErrAlgorithm, ""},
 		{"RS256 under an EC key's kid", sign(t, testKey{kid: ec.kid, method: rs.method, priv: rs.priv}, claims(nil)), ErrAlgorithm, ""},
+		{"signed with an encryption key", sign(t, enc, claims(nil)), ErrAlgorithm, ""},
 		{"unknown kid", sign(t, rsaKey(t, 3, "rsa-never-published", jwt.SigningMethodRS256), claims(nil)), ErrUnknownKey, ""},
 		{"kid not a string", kidNumber(t, rs), ErrUnknownKey, ""},
 		{"no client", sign(t, rs, claims(func(c jwt.MapClaims) {
@@ -451,6 +455,27 @@ func TestNew_CopiesConfig(t *testing.T) {
 	id := mustVerify(t, v, sign(t, rs, claims(nil)))
 	if !slices.Equal(id.Scopes, []string{"parcels:read"}) {
 		t.Errorf("scopes = %q after the caller changed its map, want [parcels:read]", id.Scopes)
+	}
+}
+
+// An issuer that wrongly publishes a symmetric key still cannot have HS256 tokens accepted: the
+// algorithm list refuses them before any key is looked at.
+func TestVerify_RefusesSymmetricKeyInJWKS(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"keys":[{"kty":"oct","kid":"hmac","k":%q}]}`, base64.RawURLEncoding.EncodeToString(secret))
+	}))
+	t.Cleanup(srv.Close)
+	v := newVerifier(t, &issuer{srv: srv}, nil)
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims(nil))
+	tok.Header["kid"] = "hmac"
+	s, err := tok.SignedString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(t.Context(), s); !errors.Is(err, ErrAlgorithm) {
+		t.Errorf("HS256 with a published symmetric key: %v, want %v", err, ErrAlgorithm)
 	}
 }
 
