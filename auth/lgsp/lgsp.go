@@ -68,7 +68,7 @@ type Config struct {
 	HTTPClient        *http.Client  // default: a client with HTTPTimeout
 	AllowHTTP         bool          // accept an http:// JWKS URL (a trusted internal network only)
 	Logger            *slog.Logger  // default: slog.Default()
-	Now               func() time.Time
+	Now               func() time.Time // the clock for exp, nbf and iat; default time.Now
 }
 
 // Identity is what a verified token says about its caller.
