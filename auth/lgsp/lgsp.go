@@ -61,13 +61,13 @@ type Config struct {
 	// anything it rejects. Required.
 	ValidScope func(string) bool
 
-	Leeway            time.Duration // clock skew allowed on exp, nbf and iat; default 5 s, at most 5 min
-	RefreshInterval   time.Duration // background refresh of the JWKS; default 15 min
-	UnknownKeyRefresh time.Duration // at most one refresh this often for unknown kids; default 1 min
-	HTTPTimeout       time.Duration // one JWKS fetch; default 10 s
-	HTTPClient        *http.Client  // default: a client with HTTPTimeout
-	AllowHTTP         bool          // accept an http:// JWKS URL (a trusted internal network only)
-	Logger            *slog.Logger  // default: slog.Default()
+	Leeway            time.Duration    // clock skew allowed on exp, nbf and iat; default 5 s, at most 5 min
+	RefreshInterval   time.Duration    // background refresh of the JWKS; default 15 min
+	UnknownKeyRefresh time.Duration    // at most one refresh this often for unknown kids; default 1 min
+	HTTPTimeout       time.Duration    // one JWKS fetch; default 10 s
+	HTTPClient        *http.Client     // default: a client with HTTPTimeout
+	AllowHTTP         bool             // accept an http:// JWKS URL (a trusted internal network only)
+	Logger            *slog.Logger     // default: slog.Default()
 	Now               func() time.Time // the clock for exp, nbf and iat; default time.Now
 }
 
