@@ -151,15 +151,17 @@ func TestFromXML(t *testing.T) {
 	}
 }
 
+var decoderSeeds = []string{
+	`<a b="1"><c>text</c></a>`,
+	`<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`,
+	`<?xml version="1.0" encoding="UTF-8"?><p:a xmlns:p="u"><p:b/></p:a>`,
+	"<a>\xff</a>",
+}
+
 // FuzzNewDecoder checks that any input either reads to the end or fails with an *Error, never
 // panicking. Seeds live in testdata/fuzz/FuzzNewDecoder.
 func FuzzNewDecoder(f *testing.F) {
-	for _, s := range []string{
-		`<a b="1"><c>text</c></a>`,
-		`<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`,
-		`<?xml version="1.0" encoding="UTF-8"?><p:a xmlns:p="u"><p:b/></p:a>`,
-		"<a>\xff</a>",
-	} {
+	for _, s := range decoderSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
