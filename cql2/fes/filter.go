@@ -97,6 +97,7 @@ func Parse(data []byte, opt Options) (cql2.Expr, error) {
 
 // Decode reads the Filter element whose start tag has just been read from d (a decoder made by
 // ogcxml.NewDecoder, as the WFS uses for a whole request), up to and including its end tag.
+// The limits are those d was made with; opt.Limits does not apply.
 func Decode(d *xml.Decoder, start xml.StartElement, opt Options) (cql2.Expr, error) {
 	return decode(d, start, opt.withDefaults("Filter"))
 }

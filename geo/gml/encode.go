@@ -389,6 +389,8 @@ func appendEscaped(dst []byte, s string) []byte {
 			dst = append(dst, "&#"...)
 			dst = strconv.AppendInt(dst, int64(c), 10)
 			dst = append(dst, ';')
+		case 0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31:
+			dst = append(dst, "\uFFFD"...) // XML 1.0 cannot hold these at all, escaped or not
 		default:
 			dst = append(dst, c)
 		}

@@ -52,8 +52,8 @@ func TestEncoder_Append(t *testing.T) {
 			`<gml:Point><gml:pos>0 3</gml:pos></gml:Point>`},
 		{"shortest round trip", Encoder{}, orb.Point{pointOne + 0.2, -1e-7}, "",
 			`<gml:Point><gml:pos>0.30000000000000004 -0.0000001</gml:pos></gml:Point>`},
-		{"id escaped", Encoder{}, orb.Point{1, 2}, `a"<&>`,
-			`<gml:Point gml:id="a&quot;&lt;&amp;&gt;"><gml:pos>1 2</gml:pos></gml:Point>`},
+		{"id escaped", Encoder{}, orb.Point{1, 2}, "a\"<&>\x01\t",
+			"<gml:Point gml:id=\"a&quot;&lt;&amp;&gt;\uFFFD&#9;\"><gml:pos>1 2</gml:pos></gml:Point>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -178,3 +178,35 @@ func FuzzNewDecoder(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodingXML_Entities records what encoding/xml itself does with entities, the reason the
+// guard refuses declarations rather than trusting the tokenizer: it never expands an entity
+// declared in a DTD (internal or external) and fails on the reference as if it were undefined.
+// If a Go release changed that, this test says so before a client finds out.
+func TestEncodingXML_Entities(t *testing.T) {
+	for _, doc := range []string{
+		`<!DOCTYPE a [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><a>&lol2;</a>`,
+		`<!DOCTYPE a [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><a>&xxe;</a>`,
+	} {
+		d := xml.NewDecoder(strings.NewReader(doc))
+		sawDirective := false
+		var err error
+		for {
+			var tok xml.Token
+			tok, err = d.Token()
+			if err != nil {
+				break
+			}
+			if _, ok := tok.(xml.Directive); ok {
+				sawDirective = true
+			}
+			if cd, ok := tok.(xml.CharData); ok && len(cd) > 0 {
+				t.Errorf("encoding/xml expanded an entity of %q into %q", doc, cd)
+			}
+		}
+		var se *xml.SyntaxError
+		if !sawDirective || !errors.As(err, &se) || !strings.Contains(se.Msg, "invalid character entity") {
+			t.Errorf("encoding/xml on %q: directive %v, err %v; want the DTD passed through and the reference refused", doc, sawDirective, err)
+		}
+	}
+}
