@@ -167,27 +167,9 @@ func (p *parser) filter(start xml.StartElement) (cql2.Expr, error) {
 	return preds[0], nil
 }
 
-// children calls fn for each child element of start until its end tag; text between
-// elements must be white space.
+// children calls fn for each child element of start until its end tag.
 func (p *parser) children(start xml.StartElement, fn func(xml.StartElement) error) error {
-	for {
-		t, err := p.d.Token()
-		if err != nil {
-			return ogcxml.FromXML(err)
-		}
-		switch t := t.(type) {
-		case xml.StartElement:
-			if err := fn(t); err != nil {
-				return err
-			}
-		case xml.CharData:
-			if strings.TrimSpace(string(t)) != "" {
-				return invalid("<%s> holds text where elements are expected", start.Name.Local)
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
+	return ogcxml.Children(p.d, start, fn)
 }
 
 var comparisons = map[string]cql2.CompareOp{

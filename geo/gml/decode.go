@@ -180,37 +180,19 @@ func (p *decoder) geometry(start xml.StartElement, ctx context) (orb.Geometry, S
 }
 
 // children calls fn for each child element of start (after start has been read) until its end
-// tag. Text between elements must be white space. Standard GML object properties (name,
-// description, identifier, metaDataProperty) are skipped.
+// tag. Standard GML object properties (name, description, identifier, metaDataProperty) are
+// skipped, and members given by reference (xlink:href) refused.
 func (p *decoder) children(start xml.StartElement, fn func(child xml.StartElement) error) error {
-	for {
-		t, err := p.d.Token()
-		if err != nil {
-			return ogcxml.FromXML(err)
+	return ogcxml.Children(p.d, start, func(c xml.StartElement) error {
+		switch c.Name.Local {
+		case "name", "description", "descriptionReference", "identifier", "metaDataProperty":
+			return ogcxml.FromXML(p.d.Skip())
 		}
-		switch t := t.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "name", "description", "descriptionReference", "identifier", "metaDataProperty":
-				if err := p.d.Skip(); err != nil {
-					return ogcxml.FromXML(err)
-				}
-				continue
-			}
-			if _, ok := ogcxml.Attr(t, "http://www.w3.org/1999/xlink", "href"); ok {
-				return invalid(t.Name.Local, "<%s> refers to a geometry by xlink:href; give the geometry itself", t.Name.Local)
-			}
-			if err := fn(t); err != nil {
-				return err
-			}
-		case xml.CharData:
-			if strings.TrimSpace(string(t)) != "" {
-				return invalid(start.Name.Local, "<%s> holds text where elements are expected", start.Name.Local)
-			}
-		case xml.EndElement:
-			return nil
+		if _, ok := ogcxml.Attr(c, "http://www.w3.org/1999/xlink", "href"); ok {
+			return invalid(c.Name.Local, "<%s> refers to a geometry by xlink:href; give the geometry itself", c.Name.Local)
 		}
-	}
+		return fn(c)
+	})
 }
 
 func unexpected(parent, child xml.StartElement) error {

@@ -116,21 +116,7 @@ func TestEncodeDecode_RoundTrip(t *testing.T) {
 			}
 			enc := Encoder{Version: v, SRS: srs, Decimals: 7}
 			for _, g := range geoms {
-				var buf bytes.Buffer
-				buf.WriteString(`<root xmlns:gml="` + v.Namespace() + `">`)
-				if err := enc.Encode(&buf, g, "f.1"); err != nil {
-					t.Fatal(err)
-				}
-				buf.WriteString(`</root>`)
-				d := ogcxml.NewDecoder(&buf, ogcxml.Limits{})
-				if _, err := ogcxml.Root(d); err != nil {
-					t.Fatal(err)
-				}
-				start, err := ogcxml.Root(d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := DecodeElement(d, start, DecodeOptions{})
+				got, err := reencode(t, &enc, g, "f.1")
 				if err != nil {
 					t.Fatalf("%v %s %s: %v", v, srs.Name(), g.GeoJSONType(), err)
 				}
@@ -188,4 +174,25 @@ func TestAppendFixed_MatchesAppendFloat(t *testing.T) {
 		}
 		check(v, d)
 	}
+}
+
+// reencode writes g with enc inside a root element that binds the gml prefix and decodes it
+// back.
+func reencode(t testing.TB, enc *Encoder, g orb.Geometry, id string) (Geometry, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	buf.WriteString(`<root xmlns:gml="` + enc.Version.Namespace() + `">`)
+	if err := enc.Encode(&buf, g, id); err != nil {
+		t.Fatalf("Encode(%#v): %v", g, err)
+	}
+	buf.WriteString(`</root>`)
+	d := ogcxml.NewDecoder(&buf, ogcxml.Limits{})
+	if _, err := ogcxml.Root(d); err != nil {
+		t.Fatal(err)
+	}
+	start, err := ogcxml.Root(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DecodeElement(d, start, DecodeOptions{})
 }

@@ -54,6 +54,30 @@ func Text(d *xml.Decoder, start xml.StartElement) (string, error) {
 	}
 }
 
+// Children calls fn for each child element of the element opened by start, which fn must
+// read to its end tag, until start's own end tag. Text between the children must be white
+// space: these are elements whose content is structure, not values.
+func Children(d *xml.Decoder, start xml.StartElement, fn func(child xml.StartElement) error) error {
+	for {
+		t, err := d.Token()
+		if err != nil {
+			return FromXML(err)
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			if err := fn(t); err != nil {
+				return err
+			}
+		case xml.CharData:
+			if strings.TrimSpace(string(t)) != "" {
+				return Invalid(start.Name.Local, "<%s> holds text where elements are expected", start.Name.Local)
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
 // Attr returns the value of the attribute local without a namespace (srsName, rid, uom ...),
 // or with a namespace when space is not empty.
 func Attr(start xml.StartElement, space, local string) (string, bool) {
