@@ -51,7 +51,7 @@ func TestPalette_SharedReferenceListMatchesTheDatabase(t *testing.T) {
 func TestPalette_Fallbacks(t *testing.T) {
 	p := NewPalette([]LandUse{
 		{Code: "ONT", Group: GroupNonAgricultural},
-		{Code: "XNN", Group: GroupAgricultural},   // a code added to the table later
+		{Code: "XNN", Group: GroupAgricultural},    // a code added to the table later
 		{Code: "XPN", Group: GroupNonAgricultural}, // idem
 		{Code: "XXX", Group: "no_such_group"},
 	})
