@@ -260,13 +260,28 @@ func medianCut(cols []colorCount, n int) []uint32 {
 		}
 		b := boxes[best]
 		shift := 24 - 8*b.ch
-		slices.SortFunc(b.cols, func(x, y colorCount) int { return cmp.Compare(x.c>>shift&0xff, y.c>>shift&0xff) })
-		half, acc, cut := b.weight/2, 0, 1
-		for i, c := range b.cols {
-			acc += c.n
-			if acc >= half {
-				cut = min(max(i+1, 1), len(b.cols)-1)
+		// The weighted median of the channel, from a histogram of its values, then a
+		// partition around it: no sort.
+		var w [256]int
+		lo, hi := 255, 0
+		for _, c := range b.cols {
+			v := int(c.c >> shift & 0xff)
+			w[v] += c.n
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		median, acc := lo, 0
+		for v := lo; v < hi; v++ {
+			acc += w[v]
+			median = v
+			if 2*acc >= b.weight {
 				break
+			}
+		}
+		cut := 0
+		for i, c := range b.cols {
+			if int(c.c>>shift&0xff) <= median {
+				b.cols[i], b.cols[cut] = b.cols[cut], b.cols[i]
+				cut++
 			}
 		}
 		boxes[best] = measure(b.cols[:cut])
@@ -290,14 +305,30 @@ func medianCut(cols []colorCount, n int) []uint32 {
 }
 
 // nearest finds the palette entry closest to a colour (squared distance over the premultiplied
-// channels), remembering its answers.
+// channels), remembering its answers. The entries are kept sorted by the sum of their channels:
+// since (Δr+Δg+Δb+Δa)² ≤ 4(Δr²+Δg²+Δb²+Δa²), the search walks out from the colour's own sum and
+// stops where the sums differ too much to beat the best entry found, a few entries instead of
+// all 256.
 type nearest struct {
 	pal   []uint32
+	sums  []int   // channel sums, ascending
+	idx   []uint8 // palette index of each sorted entry
 	cache map[uint32]uint8
 }
 
+func channelSum(c uint32) int { return int(c>>24) + int(c>>16&0xff) + int(c>>8&0xff) + int(c&0xff) }
+
 func newNearest(pal []uint32) *nearest {
 	n := &nearest{pal: pal, cache: make(map[uint32]uint8, len(pal)*4)}
+	order := make([]int, len(pal))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(channelSum(pal[a]), channelSum(pal[b])) })
+	for _, i := range order {
+		n.sums = append(n.sums, channelSum(pal[i]))
+		n.idx = append(n.idx, uint8(i))
+	}
 	for i, c := range pal {
 		if _, ok := n.cache[c]; !ok {
 			n.cache[c] = uint8(i)
@@ -310,17 +341,41 @@ func (n *nearest) index(c uint32) uint8 {
 	if i, ok := n.cache[c]; ok {
 		return i
 	}
-	best, bestD := 0, int(^uint(0)>>1)
-	for i, p := range n.pal {
+	s := channelSum(c)
+	start, _ := slices.BinarySearch(n.sums, s)
+	best, bestD := 0, 1<<30 // above any distance (4·255²), and 4× it fits an int
+	dist := func(k int) int {
+		p := n.pal[n.idx[k]]
 		d := 0
 		for sh := 0; sh < 32; sh += 8 {
 			v := int(c>>sh&0xff) - int(p>>sh&0xff)
 			d += v * v
 		}
-		if d < bestD {
-			best, bestD = i, d
+		return d
+	}
+	for lo, hi := start-1, start; lo >= 0 || hi < len(n.sums); {
+		if hi < len(n.sums) {
+			if ds := n.sums[hi] - s; ds*ds > 4*bestD {
+				hi = len(n.sums)
+			} else {
+				if d := dist(hi); d < bestD {
+					best, bestD = hi, d
+				}
+				hi++
+			}
+		}
+		if lo >= 0 {
+			if ds := s - n.sums[lo]; ds*ds > 4*bestD {
+				lo = -1
+			} else {
+				if d := dist(lo); d < bestD {
+					best, bestD = lo, d
+				}
+				lo--
+			}
 		}
 	}
-	n.cache[c] = uint8(best)
-	return uint8(best)
+	i := n.idx[best]
+	n.cache[c] = i
+	return i
 }

@@ -294,3 +294,37 @@ func TestLegend(t *testing.T) {
 		}
 	}
 }
+
+// The pruned nearest-colour search answers what trying every entry answers.
+func TestQuantize_NearestMatchesExhaustiveSearch(t *testing.T) {
+	img := testMap(t, style.Background)
+	hist := histogram(img)
+	var cols []colorCount
+	for k, n := range hist {
+		cols = append(cols, colorCount{k, n})
+	}
+	pal := medianCut(cols, 200)
+	n := newNearest(pal)
+	for c := range hist {
+		got := pal[n.index(c)]
+		best := -1
+		for _, p := range pal {
+			d := 0
+			for sh := 0; sh < 32; sh += 8 {
+				v := int(c>>sh&0xff) - int(p>>sh&0xff)
+				d += v * v
+			}
+			if best < 0 || d < best {
+				best = d
+			}
+		}
+		d := 0
+		for sh := 0; sh < 32; sh += 8 {
+			v := int(c>>sh&0xff) - int(got>>sh&0xff)
+			d += v * v
+		}
+		if d != best {
+			t.Fatalf("colour %08x: entry at distance %d, the nearest is at %d", c, d, best)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -390,5 +391,84 @@ func TestConcurrentMaps(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// strokeImage strokes one line of pixel coordinates (y down) with a stroker, as one outline per
+// run or piece by piece.
+func strokeImage(t *testing.T, pts []float64, closed bool, width float64, pieces bool) *image.RGBA {
+	t.Helper()
+	m, err := NewMap(pixelFrame(200, 200, color.NRGBA{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := m.newStroker(width, nil)
+	line := append([]float64(nil), pts...)
+	if closed {
+		line = append(line, pts[0], pts[1])
+	}
+	if pieces {
+		st.pieces(line)
+	} else {
+		st.polyline(line, closed)
+	}
+	m.rasterize(st.out, black)
+	return m.Image()
+}
+
+// The outline stroker covers what the union of a quadrilateral per segment and a wedge per join
+// covers, for concave rings, sharp turns, slivers and self-crossing lines.
+func TestStroke_OutlineMatchesPieces(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 60 {
+		var pts []float64
+		closed := i%2 == 0
+		n := 3 + rnd.IntN(12)
+		for k := range n {
+			if closed {
+				// A star-shaped ring: concave corners, some sharp.
+				a := 2 * math.Pi * float64(k) / float64(n)
+				r := 20 + rnd.Float64()*70
+				pts = append(pts, 100+r*math.Cos(a), 100+r*math.Sin(a))
+			} else {
+				pts = append(pts, 10+rnd.Float64()*180, 10+rnd.Float64()*180)
+			}
+		}
+		width := 1 + rnd.Float64()*7
+		a := strokeImage(t, pts, closed, width, false)
+		b := strokeImage(t, pts, closed, width, true)
+		covered, off := 0, 0
+		for j := 3; j < len(a.Pix); j += 4 {
+			if b.Pix[j] > 0 {
+				covered++
+			}
+			if d := int(a.Pix[j]) - int(b.Pix[j]); d > 64 || d < -64 {
+				off++
+			}
+		}
+		// Pieces overlapping at a join add up their edges' partial coverage: a handful of
+		// pixels may differ there, never a run of them.
+		if off > covered/200+4 {
+			t.Errorf("line %d (closed %v, width %.1f, %d points): %d of %d pixels differ", i, closed, width, n, off, covered)
+		}
+	}
+}
+
+// A sharp turn is bevelled: no miter spike reaches past the miter limit (2 half widths).
+func TestStroke_MiterLimit(t *testing.T) {
+	// A 10° V with its tip at (100, 40), opening downwards, 6 pixels wide.
+	a := 5 * math.Pi / 180
+	tip := [2]float64{100, 40}
+	pts := []float64{tip[0] - 100*math.Sin(a), tip[1] + 100*math.Cos(a), tip[0], tip[1], tip[0] + 100*math.Sin(a), tip[1] + 100*math.Cos(a)}
+	img := strokeImage(t, pts, false, 6, false)
+	for y := 0; y < int(tip[1])-3-1; y++ {
+		for x := 0; x < 200; x++ {
+			if pixel(img, x, y).A != 0 {
+				t.Fatalf("ink at (%d, %d), above the tip's bevel", x, y)
+			}
+		}
+	}
+	if pixel(img, 100, 39).A == 0 {
+		t.Error("no ink just above the tip")
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // miterLimit is MapLibre's default line-miter-limit: a join longer than this many half widths
 // is bevelled.
-const miterLimit = 2
+const miterLimit = 2.0
 
 // drawStrokes strokes the lines and polygon outlines of the features that pass filter, all in
 // one path, so the outline shared by two parcels is drawn once.
@@ -104,9 +104,13 @@ func (m *Map) strokeLine(st *stroker, pts []orb.Point, closed bool) {
 	st.polyline(px, closed)
 }
 
-// stroker turns lines into outline polygons: a quadrilateral per segment (butt ends) and a
-// miter or bevel wedge at each join, all wound the same way so the rasterizer's summed coverage
-// joins them without seams.
+// stroker turns lines into outline polygons. Each unbroken run of a line becomes one polygon:
+// its left offset forward and its right offset back, with a miter (or, past the miter limit, a
+// bevel) on the outer side of each turn and a pivot through the vertex on the inner side, so the
+// polygon winds the same way everywhere and the rasterizer's summed coverage is full over the
+// whole stroke. A closed ring becomes two rings, the outer offset and the inner one wound the
+// other way. Rings too small for an inner offset are stroked piece by piece instead: a
+// quadrilateral per segment and a wedge per join, all wound alike.
 type stroker struct {
 	hw   float64   // half the width, pixels
 	dash []float64 // dash, gap, ... lengths in pixels; nil for a solid line
@@ -115,11 +119,12 @@ type stroker struct {
 	x0, y0, x1, y1 float64
 	clip           bool
 
-	// The run being drawn: its last segment's direction, and its first segment's, for closing.
-	have     bool
-	dx, dy   float64
-	first    bool
-	fdx, fdy float64
+	// The run being drawn, x, y pairs of the centre line; have says it has a segment.
+	run  []float64
+	have bool
+	ring []float64
+	// The outline being built.
+	left, right []float64
 	// The dash pattern's state along the line.
 	dashIdx  int
 	dashLeft float64
@@ -127,7 +132,11 @@ type stroker struct {
 
 // polyline strokes a line of x, y pairs; closed joins its end to its start.
 func (s *stroker) polyline(pts []float64, closed bool) {
-	s.have, s.first = false, false
+	s.run, s.have = s.run[:0], false
+	if closed && !s.clip && s.dash == nil {
+		s.closedRing(pts)
+		return
+	}
 	if s.dash != nil {
 		s.dashIdx, s.dashLeft = 0, s.dash[0]
 	}
@@ -144,30 +153,213 @@ func (s *stroker) polyline(pts []float64, closed bool) {
 			var ok bool
 			t0, t1, ok = clipSegment(ax, ay, bx, by, s.x0, s.y0, s.x1, s.y1)
 			if !ok {
-				s.have, broken = false, true
+				s.endRun()
+				broken = true
 				s.advanceDash(l)
 				continue
 			}
 			if t0 > 0 {
-				s.have, broken = false, true
+				s.endRun()
+				broken = true
 				s.advanceDash(t0 * l)
 			}
 		}
-		dx, dy := (bx-ax)/l, (by-ay)/l
 		if s.dash == nil {
-			s.segment(ax+t0*(bx-ax), ay+t0*(by-ay), ax+t1*(bx-ax), ay+t1*(by-ay), dx, dy)
+			s.segment(ax+t0*(bx-ax), ay+t0*(by-ay), ax+t1*(bx-ax), ay+t1*(by-ay))
 		} else {
 			broken = true
-			s.dashed(ax+t0*(bx-ax), ay+t0*(by-ay), dx, dy, (t1-t0)*l)
+			s.dashed(ax+t0*(bx-ax), ay+t0*(by-ay), (bx-ax)/l, (by-ay)/l, (t1-t0)*l)
 		}
 		if t1 < 1 {
-			s.have, broken = false, true
+			s.endRun()
+			broken = true
 			s.advanceDash((1 - t1) * l)
 		}
 	}
-	if closed && !broken && s.have && s.first {
-		// The join at the start, between the last segment and the first.
-		s.join(pts[0], pts[1], s.dx, s.dy, s.fdx, s.fdy)
+	if closed && !broken && s.have {
+		// Nothing was cut: the whole ring after all.
+		s.ring = append(s.ring[:0], s.run...)
+		s.run, s.have = s.run[:0], false
+		s.closedRing(s.ring)
+		return
+	}
+	s.endRun()
+}
+
+// segment adds a segment to the run; a segment that does not start where the run ends starts a
+// new run.
+func (s *stroker) segment(ax, ay, bx, by float64) {
+	if n := len(s.run); !s.have || s.run[n-2] != ax || s.run[n-1] != ay {
+		s.endRun()
+		s.run = append(s.run, ax, ay)
+	}
+	s.run = append(s.run, bx, by)
+	s.have = true
+}
+
+// endRun emits the outline of the run so far, with butt ends.
+func (s *stroker) endRun() {
+	if s.have {
+		s.openOutline(s.run)
+	}
+	s.run, s.have = s.run[:0], false
+}
+
+// dedupe drops repeated points, in place.
+func dedupe(pts []float64) []float64 {
+	out := pts[:0]
+	for i := 0; i+1 < len(pts); i += 2 {
+		if n := len(out); n >= 2 && math.Abs(out[n-2]-pts[i]) < 1e-9 && math.Abs(out[n-1]-pts[i+1]) < 1e-9 {
+			continue
+		}
+		out = append(out, pts[i], pts[i+1])
+	}
+	return out
+}
+
+// dir is the unit direction from point i to point j of pts.
+func dir(pts []float64, i, j int) (float64, float64) {
+	dx, dy := pts[2*j]-pts[2*i], pts[2*j+1]-pts[2*i+1]
+	l := math.Hypot(dx, dy)
+	return dx / l, dy / l
+}
+
+// openOutline emits the outline of an open line: one polygon.
+func (s *stroker) openOutline(run []float64) {
+	run = dedupe(run)
+	n := len(run) / 2
+	if n < 2 {
+		return
+	}
+	hw := s.hw
+	s.left, s.right = s.left[:0], s.right[:0]
+	dx, dy := dir(run, 0, 1)
+	s.left = append(s.left, run[0]-dy*hw, run[1]+dx*hw)
+	s.right = append(s.right, run[0]+dy*hw, run[1]-dx*hw)
+	for k := 1; k < n-1; k++ {
+		ex, ey := dir(run, k, k+1)
+		s.joinAt(run[2*k], run[2*k+1], dx, dy, ex, ey)
+		dx, dy = ex, ey
+	}
+	x, y := run[2*n-2], run[2*n-1]
+	s.left = append(s.left, x-dy*hw, y+dx*hw)
+	s.right = append(s.right, x+dy*hw, y-dx*hw)
+	for i := len(s.right) - 2; i >= 0; i -= 2 {
+		s.left = append(s.left, s.right[i], s.right[i+1])
+	}
+	s.out.addPoly(s.left...)
+}
+
+// closedRing strokes a closed ring (its last point repeating the first).
+func (s *stroker) closedRing(pts []float64) {
+	ring := dedupe(pts)
+	if n := len(ring); n >= 4 && ring[0] == ring[n-2] && ring[1] == ring[n-1] {
+		ring = ring[:n-2]
+	}
+	m := len(ring) / 2
+	if m < 2 {
+		return
+	}
+	b := emptyBox()
+	for i := 0; i < len(ring); i += 2 {
+		b.add(ring[i], ring[i+1])
+	}
+	if m < 3 || min(b.maxX-b.minX, b.maxY-b.minY) < 4*s.hw {
+		// Too small for an inner offset: piece by piece.
+		s.pieces(append(ring, ring[0], ring[1]))
+		return
+	}
+	s.left, s.right = s.left[:0], s.right[:0]
+	dx, dy := dir(ring, m-1, 0)
+	for k := range m {
+		ex, ey := dir(ring, k, (k+1)%m)
+		s.joinAt(ring[2*k], ring[2*k+1], dx, dy, ex, ey)
+		dx, dy = ex, ey
+	}
+	// The outer offset counter-clockwise, the inner one clockwise: coverage 1 between them.
+	aL, aR := signedArea(s.left), signedArea(s.right)
+	if math.Abs(aL) < math.Abs(aR) {
+		s.left, s.right, aL, aR = s.right, s.left, aR, aL
+	}
+	s.out.addRing(s.left, aL < 0)
+	s.out.addRing(s.right, aR > 0)
+}
+
+// joinAt adds the outline points around vertex (x, y), where the line turns from direction a
+// to direction b: on the outer side the two offsets and the miter point between them (none past
+// the miter limit: a bevel), on the inner side a pivot through the vertex.
+func (s *stroker) joinAt(x, y, ax, ay, bx, by float64) {
+	hw := s.hw
+	n1x, n1y := -ay*hw, ax*hw
+	n2x, n2y := -by*hw, bx*hw
+	cross := ax*by - ay*bx
+	if math.Abs(cross) < 1e-9 && ax*bx+ay*by > 0 {
+		s.left = append(s.left, x+n1x, y+n1y)
+		s.right = append(s.right, x-n1x, y-n1y)
+		return
+	}
+	// The outer side is opposite to the turn: the left (+n) when turning right (cross < 0).
+	o := 1.0
+	if cross > 0 {
+		o = -1
+	}
+	outer := []float64{x + o*n1x, y + o*n1y}
+	mx, my := n1x+n2x, n1y+n2y
+	if ml := math.Hypot(mx, my); ml > 1e-9 {
+		mx, my = o*mx/ml, o*my/ml
+		if c := (mx*n1x + my*n1y) * o / hw; c > 1/miterLimit {
+			outer = append(outer, x+mx*hw/c, y+my*hw/c)
+		}
+	}
+	outer = append(outer, x+o*n2x, y+o*n2y)
+	inner := []float64{x - o*n1x, y - o*n1y, x, y, x - o*n2x, y - o*n2y}
+	if o > 0 {
+		s.left = append(s.left, outer...)
+		s.right = append(s.right, inner...)
+	} else {
+		s.left = append(s.left, inner...)
+		s.right = append(s.right, outer...)
+	}
+}
+
+// pieces strokes a line (closed when its last point is its first) as separate pieces: a
+// quadrilateral per segment, a wedge per join.
+func (s *stroker) pieces(pts []float64) {
+	n := len(pts) / 2
+	closed := n > 2 && pts[0] == pts[2*n-2] && pts[1] == pts[2*n-1]
+	var pdx, pdy, fdx, fdy float64
+	have := false
+	for i := 0; i+1 < n; i++ {
+		ax, ay, bx, by := pts[2*i], pts[2*i+1], pts[2*i+2], pts[2*i+3]
+		l := math.Hypot(bx-ax, by-ay)
+		if l < 1e-9 {
+			continue
+		}
+		dx, dy := (bx-ax)/l, (by-ay)/l
+		if have {
+			s.wedge(ax, ay, pdx, pdy, dx, dy)
+		} else {
+			fdx, fdy = dx, dy
+		}
+		nx, ny := -dy*s.hw, dx*s.hw
+		s.out.addPoly(ax+nx, ay+ny, bx+nx, by+ny, bx-nx, by-ny, ax-nx, ay-ny)
+		pdx, pdy, have = dx, dy, true
+	}
+	if closed && have {
+		s.wedge(pts[0], pts[1], pdx, pdy, fdx, fdy)
+	}
+}
+
+// wedge fills the outer side of the turn at (x, y) from direction 1 to direction 2.
+func (s *stroker) wedge(x, y, d1x, d1y, d2x, d2y float64) {
+	s.left, s.right = s.left[:0], s.right[:0]
+	s.joinAt(x, y, d1x, d1y, d2x, d2y)
+	outer := s.left
+	if d1x*d2y-d1y*d2x > 0 {
+		outer = s.right
+	}
+	if len(outer) >= 4 {
+		s.out.addPoly(append(outer, x, y)...)
 	}
 }
 
@@ -188,65 +380,24 @@ func (s *stroker) advanceDash(l float64) {
 }
 
 // dashed draws length l from (x, y) in direction (dx, dy) through the dash pattern: dashes at
-// even indexes, gaps at odd ones. A dash that goes on past a vertex joins the next segment.
+// even indexes, gaps at odd ones. A dash that goes on past a vertex continues the run.
 func (s *stroker) dashed(x, y, dx, dy, l float64) {
 	pos := 0.0
 	for pos < l {
 		step := min(s.dashLeft, l-pos)
 		if s.dashIdx%2 == 0 && step > 0 {
-			s.segment(x+dx*pos, y+dy*pos, x+dx*(pos+step), y+dy*(pos+step), dx, dy)
+			s.segment(x+dx*pos, y+dy*pos, x+dx*(pos+step), y+dy*(pos+step))
 		}
 		pos += step
 		s.dashLeft -= step
 		if s.dashLeft <= 1e-9 {
 			if s.dashIdx%2 == 0 {
-				s.have = false // the dash ends here: a butt end, no join
+				s.endRun() // the dash ends here: a butt end
 			}
 			s.dashIdx = (s.dashIdx + 1) % len(s.dash)
 			s.dashLeft = s.dash[s.dashIdx]
 		}
 	}
-}
-
-// segment adds the quadrilateral of a segment of unit direction (dx, dy), and the join with the
-// run's previous segment.
-func (s *stroker) segment(ax, ay, bx, by, dx, dy float64) {
-	if s.have {
-		s.join(ax, ay, s.dx, s.dy, dx, dy)
-	} else if !s.first {
-		s.first, s.fdx, s.fdy = true, dx, dy
-	}
-	nx, ny := -dy*s.hw, dx*s.hw
-	s.out.addPoly(ax+nx, ay+ny, bx+nx, by+ny, bx-nx, by-ny, ax-nx, ay-ny)
-	s.have, s.dx, s.dy = true, dx, dy
-}
-
-// join fills the wedge on the outer side of the turn at (x, y) from direction 1 to direction 2.
-func (s *stroker) join(x, y, d1x, d1y, d2x, d2y float64) {
-	cross := d1x*d2y - d1y*d2x
-	dot := d1x*d2x + d1y*d2y
-	if math.Abs(cross) < 1e-9 && dot > 0 {
-		return // straight on
-	}
-	o := -1.0 // the outer side is opposite to the turn
-	if cross < 0 {
-		o = 1
-	}
-	n1x, n1y := -d1y*o, d1x*o
-	n2x, n2y := -d2y*o, d2x*o
-	ax, ay := x+n1x*s.hw, y+n1y*s.hw
-	bx, by := x+n2x*s.hw, y+n2y*s.hw
-	mx, my := n1x+n2x, n1y+n2y
-	if ml := math.Hypot(mx, my); ml > 1e-9 {
-		mx, my = mx/ml, my/ml
-		if c := mx*n1x + my*n1y; c > 1/miterLimit {
-			// The miter point, hw/c from the vertex along the bisector.
-			l := s.hw / c
-			s.out.addPoly(x, y, ax, ay, x+mx*l, y+my*l, bx, by)
-			return
-		}
-	}
-	s.out.addPoly(x, y, ax, ay, bx, by)
 }
 
 // clipSegment clips segment a-b to a rectangle (Liang–Barsky): the part from t0 to t1 is
