@@ -15,13 +15,20 @@
 //     are therefore turned counter-clockwise and holes clockwise before they are added, so holes
 //     stay empty whichever way the data winds them, and overlapping parts of a multipolygon do
 //     not cancel out.
-//   - Strokes are outlines built by a small stroker (stroke.go): a quadrilateral per segment and
-//     a miter or bevel wedge per join, all wound the same way, so the rasterizer's sum joins them
-//     without seams. Lines thinner than a pixel are drawn a pixel wide and fainter, as MapLibre
-//     does. Dashes follow MapLibre's line-dasharray (in line widths).
-//   - Each rule is drawn over the whole layer before the next (all fills, then all outlines), and
-//     features of one colour are rasterized together: neighbouring parcels of one land use show
-//     no seam, and a shared boundary is drawn once, not twice as dark.
+//   - Strokes are outline polygons built by a small stroker (stroke.go): each unbroken run of
+//     a line becomes one polygon, its left offset forward and its right offset back, with a
+//     miter (a bevel past MapLibre's miter limit of 2) on the outer side of each turn and the
+//     offsets' crossing (or a pivot through the vertex) on the inner side; a closed ring becomes
+//     its outer and inner offsets wound opposite ways. Everything winds the same way, so the
+//     rasterizer's sum covers the stroke fully and without seams; TestStroke_OutlineMatchesPieces
+//     checks it against the union of a quadrilateral per segment and a wedge per join. Lines
+//     thinner than a pixel are drawn a pixel wide and fainter, as MapLibre does. Dashes follow
+//     MapLibre's line-dasharray (in line widths).
+//   - Each rule is drawn over the whole layer before the next (all fills, then all outlines). A
+//     rule's strokes are rasterized as one path, so a boundary two parcels share is drawn once,
+//     not twice as dark; fills are rasterized feature by feature, in boxes the size of each
+//     feature. Large paths are rasterized in boxes of 256 pixels, each fed only the subpaths
+//     that reach it, where x/image/vector is fastest.
 //   - Geometry far outside the frame is clipped first (Sutherland–Hodgman for rings, Liang–Barsky
 //     for segments), so a commune boundary at zoom 20 costs what its visible part costs.
 //   - Labels come last, over every layer: inside polygons at their pole of inaccessibility (the

@@ -277,7 +277,7 @@ func TestMarkers(t *testing.T) {
 		}
 	}
 	// The white ring at the radius, nothing beyond.
-	if got := pixel(img, 55, 49); !near(got, white, 3) {
+	if got := pixel(img, 55, 49); !near(got, white, 8) {
 		t.Errorf("ring: %v", got)
 	}
 	if got := pixel(img, 57, 49); got.A != 0 {

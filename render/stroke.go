@@ -217,11 +217,11 @@ func dedupe(pts []float64) []float64 {
 	return out
 }
 
-// dir is the unit direction from point i to point j of pts.
-func dir(pts []float64, i, j int) (float64, float64) {
-	dx, dy := pts[2*j]-pts[2*i], pts[2*j+1]-pts[2*i+1]
-	l := math.Hypot(dx, dy)
-	return dx / l, dy / l
+// dir is the unit direction from point i to point j of pts, and their distance.
+func dir(pts []float64, i, j int) (dx, dy, l float64) {
+	dx, dy = pts[2*j]-pts[2*i], pts[2*j+1]-pts[2*i+1]
+	l = math.Hypot(dx, dy)
+	return dx / l, dy / l, l
 }
 
 // openOutline emits the outline of an open line: one polygon.
@@ -233,13 +233,13 @@ func (s *stroker) openOutline(run []float64) {
 	}
 	hw := s.hw
 	s.left, s.right = s.left[:0], s.right[:0]
-	dx, dy := dir(run, 0, 1)
+	dx, dy, l := dir(run, 0, 1)
 	s.left = append(s.left, run[0]-dy*hw, run[1]+dx*hw)
 	s.right = append(s.right, run[0]+dy*hw, run[1]-dx*hw)
 	for k := 1; k < n-1; k++ {
-		ex, ey := dir(run, k, k+1)
-		s.joinAt(run[2*k], run[2*k+1], dx, dy, ex, ey)
-		dx, dy = ex, ey
+		ex, ey, el := dir(run, k, k+1)
+		s.joinAt(run[2*k], run[2*k+1], dx, dy, ex, ey, min(l, el))
+		dx, dy, l = ex, ey, el
 	}
 	x, y := run[2*n-2], run[2*n-1]
 	s.left = append(s.left, x-dy*hw, y+dx*hw)
@@ -270,11 +270,11 @@ func (s *stroker) closedRing(pts []float64) {
 		return
 	}
 	s.left, s.right = s.left[:0], s.right[:0]
-	dx, dy := dir(ring, m-1, 0)
+	dx, dy, l := dir(ring, m-1, 0)
 	for k := range m {
-		ex, ey := dir(ring, k, (k+1)%m)
-		s.joinAt(ring[2*k], ring[2*k+1], dx, dy, ex, ey)
-		dx, dy = ex, ey
+		ex, ey, el := dir(ring, k, (k+1)%m)
+		s.joinAt(ring[2*k], ring[2*k+1], dx, dy, ex, ey, min(l, el))
+		dx, dy, l = ex, ey, el
 	}
 	// The outer offset counter-clockwise, the inner one clockwise: coverage 1 between them.
 	aL, aR := signedArea(s.left), signedArea(s.right)
@@ -286,9 +286,11 @@ func (s *stroker) closedRing(pts []float64) {
 }
 
 // joinAt adds the outline points around vertex (x, y), where the line turns from direction a
-// to direction b: on the outer side the two offsets and the miter point between them (none past
-// the miter limit: a bevel), on the inner side a pivot through the vertex.
-func (s *stroker) joinAt(x, y, ax, ay, bx, by float64) {
+// to direction b, the shorter of the two segments being short long. On the outer side: the miter
+// point where the two offsets meet, or past the miter limit both offsets' ends (a bevel). On the
+// inner side: where the two offsets cross, or, when that lies beyond the shorter segment (a
+// sharp turn on short segments), a pivot through the vertex. One point a side on most turns.
+func (s *stroker) joinAt(x, y, ax, ay, bx, by, short float64) {
 	hw := s.hw
 	n1x, n1y := -ay*hw, ax*hw
 	n2x, n2y := -by*hw, bx*hw
@@ -303,22 +305,27 @@ func (s *stroker) joinAt(x, y, ax, ay, bx, by float64) {
 	if cross > 0 {
 		o = -1
 	}
-	outer := []float64{x + o*n1x, y + o*n1y}
-	mx, my := n1x+n2x, n1y+n2y
-	if ml := math.Hypot(mx, my); ml > 1e-9 {
-		mx, my = o*mx/ml, o*my/ml
-		if c := (mx*n1x + my*n1y) * o / hw; c > 1/miterLimit {
-			outer = append(outer, x+mx*hw/c, y+my*hw/c)
-		}
+	outer, inner := &s.left, &s.right
+	if o < 0 {
+		outer, inner = inner, outer
 	}
-	outer = append(outer, x+o*n2x, y+o*n2y)
-	inner := []float64{x - o*n1x, y - o*n1y, x, y, x - o*n2x, y - o*n2y}
-	if o > 0 {
-		s.left = append(s.left, outer...)
-		s.right = append(s.right, inner...)
+	// The bisector on the outer side, and the cosine of half the angle between the offsets:
+	// the offsets meet hw/c from the vertex along it.
+	var mx, my, c float64
+	if ml := math.Hypot(n1x+n2x, n1y+n2y); ml > 1e-9 {
+		mx, my = o*(n1x+n2x)/ml, o*(n1y+n2y)/ml
+		c = (mx*n1x + my*n1y) * o / hw
+	}
+	if c > 1/miterLimit {
+		*outer = append(*outer, x+mx*hw/c, y+my*hw/c)
 	} else {
-		s.left = append(s.left, inner...)
-		s.right = append(s.right, outer...)
+		*outer = append(*outer, x+o*n1x, y+o*n1y, x+o*n2x, y+o*n2y)
+	}
+	// The inner crossing is as far along each segment as hw·tan of half the turn.
+	if c > 1e-3 && hw*math.Sqrt(1-c*c)/c <= short {
+		*inner = append(*inner, x-mx*hw/c, y-my*hw/c)
+	} else {
+		*inner = append(*inner, x-o*n1x, y-o*n1y, x, y, x-o*n2x, y-o*n2y)
 	}
 }
 
@@ -350,16 +357,24 @@ func (s *stroker) pieces(pts []float64) {
 	}
 }
 
-// wedge fills the outer side of the turn at (x, y) from direction 1 to direction 2.
+// wedge fills the outer side of the turn at (x, y) from direction 1 to direction 2: the two
+// offsets' ends and, within the miter limit, the miter point between them.
 func (s *stroker) wedge(x, y, d1x, d1y, d2x, d2y float64) {
 	s.left, s.right = s.left[:0], s.right[:0]
-	s.joinAt(x, y, d1x, d1y, d2x, d2y)
+	s.joinAt(x, y, d1x, d1y, d2x, d2y, 0)
 	outer := s.left
+	o := 1.0
 	if d1x*d2y-d1y*d2x > 0 {
-		outer = s.right
+		outer, o = s.right, -1
 	}
-	if len(outer) >= 4 {
-		s.out.addPoly(append(outer, x, y)...)
+	switch len(outer) {
+	case 2: // a miter point (or straight on, where there is nothing to fill)
+		if math.Abs(d1x*d2y-d1y*d2x) < 1e-9 {
+			return
+		}
+		s.out.addPoly(x-d1y*s.hw*o, y+d1x*s.hw*o, outer[0], outer[1], x-d2y*s.hw*o, y+d2x*s.hw*o, x, y)
+	case 4: // a bevel
+		s.out.addPoly(outer[0], outer[1], outer[2], outer[3], x, y)
 	}
 }
 
