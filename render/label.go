@@ -64,7 +64,7 @@ func (m *Map) anchor(g orb.Geometry) (x, y, size float64, ok bool) {
 	switch g := g.(type) {
 	case orb.Point:
 		x, y = m.pixel(g)
-		return x, y, 0, near(x, y)
+		return x, y, 0, near(x, y) // false for NaN
 	case orb.MultiPoint:
 		if len(g) > 0 {
 			return m.anchor(g[0])
@@ -126,7 +126,7 @@ func planarLength(l orb.LineString) float64 {
 	return s
 }
 
-// poleOf finds a polygon's pole of inaccessibility in pixels, to a pixel.
+// poleOf finds a polygon's pole of inaccessibility in pixels.
 func (m *Map) poleOf(p orb.Polygon) (x, y, size float64, ok bool) {
 	if len(p) == 0 {
 		return 0, 0, 0, false
@@ -151,7 +151,10 @@ func (m *Map) poleOf(p orb.Polygon) (x, y, size float64, ok bool) {
 		rings = append(rings, pts)
 	}
 	m.rings = rings
-	x, y = polylabel(&m.queue, rings, outer, 1)
+	// A label is placed to within a pixel or a sixteenth of the polygon's breadth, whichever
+	// is coarser: finer costs time and moves no label visibly.
+	precision := max(1, min(outer.maxX-outer.minX, outer.maxY-outer.minY)/16)
+	x, y = polylabel(&m.queue, rings, outer, precision)
 	return x, y, math.Abs(signedArea(rings[0])) / 2, true
 }
 
@@ -169,6 +172,9 @@ func (m *Map) lineMiddle(l orb.LineString) (x, y, size float64, ok bool) {
 		return 0, 0, 0, false
 	}
 	pts, _ := m.toPixels(nil, l)
+	if len(pts) < 2 {
+		return 0, 0, 0, false
+	}
 	var total float64
 	for i := 0; i+3 < len(pts); i += 2 {
 		total += math.Hypot(pts[i+2]-pts[i], pts[i+3]-pts[i+1])

@@ -187,14 +187,20 @@ func (m *Map) Placed() []Placed { return slices.Clone(m.placed) }
 
 // toPixels appends the points of a ring or line in pixels to dst, leaving out points closer
 // than a quarter pixel to the last one kept (at low zoom, thousands of vertices fall in one
-// pixel), and returns it with its bounding box.
+// pixel), and returns it with its bounding box. A line with a coordinate that is not finite, or
+// absurdly far (a failed projection), appends nothing: the rasterizer would walk its rows for
+// ever.
 func (m *Map) toPixels(dst []float64, pts []orb.Point) ([]float64, bbox) {
 	minX, maxY := m.frame.BBox.Min[0], m.frame.BBox.Max[1]
 	b := emptyBox()
+	start := len(dst)
 	const minStep = 0.25 * 0.25
 	for i, p := range pts {
 		x := (p[0] - minX) * m.sx
 		y := (maxY - p[1]) * m.sy
+		if !(math.Abs(x) < farAway && math.Abs(y) < farAway) { // NaN fails too
+			return dst[:start], emptyBox()
+		}
 		if i > 0 && i < len(pts)-1 {
 			dx, dy := x-dst[len(dst)-2], y-dst[len(dst)-1]
 			if dx*dx+dy*dy < minStep {
@@ -206,6 +212,9 @@ func (m *Map) toPixels(dst []float64, pts []orb.Point) ([]float64, bbox) {
 	}
 	return dst, b
 }
+
+// farAway is how far from the image, in pixels, a coordinate is taken for an error.
+const farAway = 1e12
 
 // bbox is a pixel-space bounding box.
 type bbox struct{ minX, minY, maxX, maxY float64 }

@@ -472,3 +472,30 @@ func TestStroke_MiterLimit(t *testing.T) {
 		t.Error("no ink just above the tip")
 	}
 }
+
+// Coordinates that are not numbers, or absurdly far (a projection that failed), are skipped,
+// not drawn or looped over.
+func TestBadCoordinatesAreSkipped(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	l := style.Default("x", "x", "Geometry")
+	l.Labels = []style.Label{{ID: "l", Kind: style.TextLabel, Text: "{name}", Size: style.Const(12), Color: black}}
+	props := map[string]any{"name": "x"}
+	var fs []Feature
+	for _, g := range []orb.Geometry{
+		orb.Polygon{{{10, 10}, {nan, 20}, {20, 20}, {10, 10}}},
+		orb.Polygon{{{10, 10}, {inf, 20}, {20, 20}, {10, 10}}},
+		orb.LineString{{10, 10}, {1e300, -1e300}},
+		orb.Point{nan, 5},
+		orb.MultiPoint{{inf, inf}},
+		orb.LineString{{nan, nan}},
+	} {
+		fs = append(fs, Feature{Geometry: g, Properties: props})
+	}
+	img, err := Render(pixelFrame(50, 50, white), Layer{Style: l, Features: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(img, img.Rect, is(white)); n != 50*50 {
+		t.Errorf("%d pixels drawn from bad coordinates", 50*50-n)
+	}
+}

@@ -466,8 +466,8 @@ func (m *Map) drawMarkers(mk *style.Marker, filter style.Filter, features []Feat
 		case orb.Point:
 			x := (g[0] - m.frame.BBox.Min[0]) * m.sx
 			y := (m.frame.BBox.Max[1] - g[1]) * m.sy
-			if x < -r-2 || y < -r-2 || x > float64(m.frame.Width)+r+2 || y > float64(m.frame.Height)+r+2 {
-				return
+			if !(x >= -r-2 && y >= -r-2 && x <= float64(m.frame.Width)+r+2 && y <= float64(m.frame.Height)+r+2) {
+				return // outside, or not a number
 			}
 			circle = circle[:0]
 			for i := range sides {

@@ -79,6 +79,8 @@ type glyph struct {
 
 // faceFor returns the shared face of a weight and size (pixels, rounded to a quarter).
 func faceFor(w style.FontWeight, size float64) (*face, error) {
+	// Faces are cached for good: bound the sizes a request can ask for.
+	size = min(max(size, 4), 96)
 	k := faceKey{w, int(math.Round(size * 4))}
 	if f, ok := faces.Load(k); ok {
 		return f.(*face), nil
