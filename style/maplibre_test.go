@@ -108,6 +108,15 @@ func checkExpr(t *testing.T, where string, v any) {
 			prev = z
 		}
 	}
+	// stopPairs checks zoom (or input) stops, ascending, each with an output expression.
+	stopPairs := func(pairs []any) {
+		var stops []any
+		for i := 0; i+1 < len(pairs); i += 2 {
+			stops = append(stops, pairs[i])
+			checkExpr(t, where, pairs[i+1])
+		}
+		ascending(stops)
+	}
 	switch op {
 	case "get", "has", "var", "length":
 		if len(args) != 1 {
@@ -161,31 +170,15 @@ func checkExpr(t *testing.T, where string, v any) {
 			checkExpr(t, where, args[i+1])
 		}
 		checkExpr(t, where, args[len(args)-1])
-	case "interpolate":
-		if len(args) < 4 || len(args)%2 != 0 {
-			bad("wants a type, an input and stop pairs")
+	case "interpolate", "step":
+		// interpolate: a type, an input, stop pairs; step: an input, a first output, stop pairs.
+		if len(args) < 2 || len(args)%2 != 0 || (op == "interpolate" && len(args) < 4) {
+			bad("wants two leading arguments and stop pairs")
 			return
 		}
 		checkExpr(t, where, args[0])
 		checkExpr(t, where, args[1])
-		var stops []any
-		for i := 2; i < len(args); i += 2 {
-			stops = append(stops, args[i])
-			checkExpr(t, where, args[i+1])
-		}
-		ascending(stops)
-	case "step":
-		if len(args) < 2 || len(args)%2 != 0 {
-			bad("wants an input, a first output and stop pairs")
-			return
-		}
-		checkExpr(t, where, args[0])
-		var stops []any
-		for i := 2; i < len(args); i += 2 {
-			stops = append(stops, args[i])
-			checkExpr(t, where, args[i+1])
-		}
-		ascending(stops)
+		stopPairs(args[2:])
 	case "case":
 		if len(args) < 3 || len(args)%2 != 1 {
 			bad("wants condition/output pairs and a fallback")
