@@ -17,8 +17,10 @@ type MapLibreOptions struct {
 	// BaseURL is gisd's public address ("https://gis.example.vn"); each layer's source is the
 	// TileJSON at BaseURL + "/tiles/{layer}.json".
 	BaseURL string
-	// TileQuery is added to every TileJSON URL, e.g. "date=2024-01-01" for the map as of a day.
-	TileQuery string
+	// TileQuery is added to the TileJSON URL of the layer it names: {"admin_units":
+	// "date=2024-01-01"} shows the administrative units valid that day (as the web map does),
+	// while the parcels stay current (a date on them would draw them from their history).
+	TileQuery map[string]string
 	// GlyphsURL is MapLibre's glyphs template ("https://…/fonts/{fontstack}/{range}.pbf").
 	// MapLibre draws no text without glyphs, so when it is empty the document has no labels.
 	GlyphsURL string
@@ -120,8 +122,8 @@ func MapLibre(layers []*Layer, opt MapLibreOptions) ([]byte, error) {
 			return nil, fmt.Errorf("%w: layer %s given twice", ErrMapLibre, l.ID)
 		}
 		u := base + "/tiles/" + url.PathEscape(l.ID) + ".json"
-		if opt.TileQuery != "" {
-			u += "?" + opt.TileQuery
+		if q := opt.TileQuery[l.ID]; q != "" {
+			u += "?" + q
 		}
 		sources[l.ID] = map[string]any{"type": "vector", "url": u}
 		for i := range l.Rules {

@@ -30,7 +30,7 @@ func testOptions() MapLibreOptions {
 	return MapLibreOptions{
 		Name:           "gisd",
 		BaseURL:        "https://gis.example.vn/",
-		TileQuery:      "date=2024-01-01",
+		TileQuery:      map[string]string{"admin_units": "date=2024-01-01"},
 		GlyphsURL:      "https://gis.example.vn/fonts/{fontstack}/{range}.pbf",
 		AdminLabelsURL: "https://gis.example.vn/api/v1/admin-units/labels",
 		Basemap:        &Basemap{Tiles: []string{"https://tiles.example.vn/{z}/{x}/{y}.png"}},
@@ -234,7 +234,10 @@ func TestMapLibre_Structure(t *testing.T) {
 	}
 	for _, l := range layers {
 		src := d.Sources[l.ID]
-		want := "https://gis.example.vn/tiles/" + l.ID + ".json?date=2024-01-01"
+		want := "https://gis.example.vn/tiles/" + l.ID + ".json"
+		if l.ID == "admin_units" {
+			want += "?date=2024-01-01"
+		}
 		if src["type"] != "vector" || src["url"] != want {
 			t.Errorf("source %s = %v, want a vector source at %s", l.ID, src, want)
 		}
