@@ -3,7 +3,6 @@ package render
 import (
 	"cmp"
 	"image"
-	"image/color"
 	"image/draw"
 	"math"
 	"slices"
@@ -568,6 +567,3 @@ func (g *boxGrid) add(r image.Rectangle) {
 		}
 	}
 }
-
-// opaque is c with full alpha, for legends that draw swatches over white.
-func opaque(c color.NRGBA) color.NRGBA { c.A = 0xff; return c }
