@@ -18,6 +18,7 @@ import (
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // This file serves OGC API – Features items: one layer's features selected by bbox, time and a
@@ -38,9 +39,6 @@ type SortKey struct {
 type TimeRange struct {
 	Start, End time.Time
 }
-
-// vietnam is the legal time zone of the dates in the data (UTC+7, no daylight saving time).
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // FeatureQuery selects features of one layer.
 type FeatureQuery struct {
@@ -275,7 +273,7 @@ func (l *Layer) timeSQL(alias string, r TimeRange, a *args) (string, error) {
 		col := l.AttributeSQL(alias, at)
 		var v string
 		if at.Type == "date" {
-			v = a.add(t.In(vietnam).Format(time.DateOnly)) + "::text::date"
+			v = a.add(vntime.Date(t)) + "::text::date"
 		} else {
 			v = a.add(t) + "::timestamptz"
 		}
