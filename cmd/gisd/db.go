@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/store"
 )
@@ -39,9 +39,18 @@ func (d *dbSettings) validate() error {
 	return nil
 }
 
-func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration) (*pgxpool.Pool, error) {
-	return store.OpenPool(ctx, store.PoolConfig{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout,
-		LockTimeout: d.LockTimeout})
+// open opens the store every command that touches the database goes through; log nil discards
+// the store's own messages.
+func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration, log *slog.Logger) (*store.Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(ctx, store.Config{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout,
+		LockTimeout: d.LockTimeout, Logger: log})
+	if errors.Is(err, store.ErrNoPostGIS) {
+		return nil, fmt.Errorf("%w; run gisd migrate up", err)
+	}
+	return st, err
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -35,13 +35,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := ensureSchema(db.URL, false, func(string, ...any) {}); err != nil {
 		return err
 	}
-	pool, err := db.open(ctx, 0)
+	st, err := db.open(ctx, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer st.Close()
 	start := time.Now()
-	res, err := store.New(pool, nil).LoadDemo(ctx, store.DemoOptions{Parcels: parcels, Seed: int64(seed), Force: force})
+	res, err := st.LoadDemo(ctx, store.DemoOptions{Parcels: parcels, Seed: int64(seed), Force: force})
 	if err != nil {
 		return err
 	}

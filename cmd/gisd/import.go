@@ -117,12 +117,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := ensureSchema(db.URL, false, func(string, ...any) {}); err != nil {
 		return err
 	}
-	pool, err := db.open(ctx, 0)
+	st, err := db.open(ctx, 0, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	defer st.Close()
 	if _, err := st.LoadCatalog(ctx); err != nil {
 		return err
 	}

@@ -74,12 +74,11 @@ every layer the key reads or writes. The secret is printed once; gisd stores onl
 	default:
 		return usagef("unknown keys action %q: want create, list or revoke", rest[0])
 	}
-	pool, err := db.open(ctx, 0)
+	st, err := db.open(ctx, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool, nil)
+	defer st.Close()
 	switch rest[0] {
 	case "create":
 		k, secret, err := st.CreateKey(ctx, nk)
