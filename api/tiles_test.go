@@ -28,15 +28,15 @@ import (
 	"github.com/dongnai-gis/gisd/tiles"
 )
 
-// countingSource is the store as the tile service sees it, counting tile statements and
-// optionally holding them until gate is closed.
+// countingSource is the store as the tile service sees it, counting tile renders (one
+// statement each) and optionally holding them until gate is closed.
 type countingSource struct {
 	*store.Store
 	calls atomic.Int64
 	gate  chan struct{}
 }
 
-func (c *countingSource) TileMVT(ctx context.Context, sql string, args ...any) ([]byte, error) {
+func (c *countingSource) RenderTile(ctx context.Context, q store.TileQuery) ([]byte, error) {
 	c.calls.Add(1)
 	if c.gate != nil {
 		select {
@@ -45,7 +45,7 @@ func (c *countingSource) TileMVT(ctx context.Context, sql string, args ...any) (
 			return nil, ctx.Err()
 		}
 	}
-	return c.Store.TileMVT(ctx, sql, args...)
+	return c.Store.RenderTile(ctx, q)
 }
 
 type tileEnv struct {
@@ -667,7 +667,7 @@ func newFakeTiles() *fakeTiles {
 }
 
 func (f *fakeTiles) Catalog() *store.Catalog { return f.cat }
-func (f *fakeTiles) TileMVT(context.Context, string, ...any) ([]byte, error) {
+func (f *fakeTiles) RenderTile(context.Context, store.TileQuery) ([]byte, error) {
 	return []byte("\x1a\x00"), nil
 }
 func (f *fakeTiles) LayerStats(context.Context, *store.Catalog) ([]store.LayerStat, error) {

@@ -21,7 +21,7 @@ func TestAsOfRelation_Demo(t *testing.T) {
 	count := func(at time.Time, where string) int {
 		t.Helper()
 		var n int
-		if err := storetest.DB(t, s).QueryRow(ctx, `SELECT count(*) FROM `+l.AsOfRelation("$1")+` p `+where, at).Scan(&n); err != nil {
+		if err := storetest.DB(t, s).QueryRow(ctx, `SELECT count(*) FROM `+l.AsOfRelationForTest("$1")+` p `+where, at).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

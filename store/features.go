@@ -270,7 +270,7 @@ func (l *Layer) timeSQL(alias string, r TimeRange, a *args) (string, error) {
 		if !ok {
 			return fmt.Errorf("store: layer %s: temporal attribute %s is not in the catalog", l.ID, attr)
 		}
-		col := l.AttributeSQL(alias, at)
+		col := l.attributeSQL(alias, at)
 		var v string
 		if at.Type == "date" {
 			v = a.add(vntime.Date(t)) + "::text::date"
@@ -322,8 +322,7 @@ func (l *Layer) selectedAttributes(names []string, visible []Attribute) ([]Attri
 func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 	l := q.Layer
 	var where []string
-	if f := l.LayerFilterSQL(alias, len(*a)+1); f != "" {
-		*a = append(*a, l.ID)
+	if f := l.ownRows(alias, a); f != "" {
 		where = append(where, f)
 	}
 	geomSQL := pgx.Identifier{alias, "geom"}.Sanitize()
@@ -346,11 +345,10 @@ func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 		where = append(where, w)
 	}
 	if q.Filter != nil {
-		w, fargs, err := l.FilterSQL(alias, q.Visible, q.Filter, cql2.Options{FirstParam: len(*a) + 1, CRS: q.FilterCRS})
+		w, err := l.filterSQL(alias, q.Visible, q.Filter, q.FilterCRS, a)
 		if err != nil {
 			return nil, fmt.Errorf("store: filter on %s: %w", l.ID, err)
 		}
-		*a = append(*a, fargs...)
 		where = append(where, w)
 	}
 	return where, nil
@@ -396,9 +394,9 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, erro
 	}
 
 	var a args
-	rel := l.Relation()
+	rel := l.relation()
 	if q.AsOf != nil {
-		rel = l.AsOfRelation(a.add(*q.AsOf) + "::timestamptz")
+		rel = l.asOfRelation(a.add(*q.AsOf) + "::timestamptz")
 	}
 	where, err := q.whereSQL(alias, &a)
 	if err != nil {
@@ -491,14 +489,13 @@ func (s *Store) Feature(ctx context.Context, l *Layer, id int64, crs geo.CRS, pr
 	const alias = "t"
 	var a args
 	where := []string{pgx.Identifier{alias, "id"}.Sanitize() + " = " + a.add(id)}
-	if f := l.LayerFilterSQL(alias, len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows(alias, &a); f != "" {
 		where = append(where, f)
 	}
 	geom := outputGeometrySQL(pgx.Identifier{alias, "geom"}.Sanitize(), crs, &a)
 	sql := `SELECT json_build_object('type', 'Feature', 'id', ` + pgx.Identifier{alias, "id"}.Sanitize() +
 		`, 'geometry', ST_AsGeoJSON(` + geom + `, ` + strconv.Itoa(geoJSONDigits(crs)) + `, 0)::json, 'properties', ` +
-		propertiesSQL(l, alias, attrs) + `)::text FROM ` + l.Relation() + ` AS ` + alias + whereClause(where)
+		propertiesSQL(l, alias, attrs) + `)::text FROM ` + l.relation() + ` AS ` + alias + whereClause(where)
 	var out []byte
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&out); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -523,15 +520,14 @@ func (s *Store) TemporalExtent(ctx context.Context, l *Layer) (start, end *time.
 	const alias = "t"
 	var a args
 	where := ""
-	if f := l.LayerFilterSQL(alias, 1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows(alias, &a); f != "" {
 		where = " WHERE " + f
 	}
-	s1, e1 := l.AttributeSQL(alias, sa), l.AttributeSQL(alias, ea)
+	s1, e1 := l.attributeSQL(alias, sa), l.attributeSQL(alias, ea)
 	// An open end anywhere makes the extent open on that side.
 	sql := `SELECT CASE WHEN bool_or(` + s1 + ` IS NULL) THEN NULL ELSE min(` + s1 + `)::timestamptz END,
 		CASE WHEN bool_or(` + e1 + ` IS NULL) THEN NULL ELSE max(` + e1 + `)::timestamptz END
-		FROM ` + l.Relation() + ` AS ` + alias + where
+		FROM ` + l.relation() + ` AS ` + alias + where
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&start, &end); err != nil {
 		return nil, nil, fmt.Errorf("store: temporal extent of %s: %w", l.ID, queryError(err))
 	}

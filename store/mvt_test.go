@@ -60,9 +60,9 @@ func tracedStore(t *testing.T, url string) (*store.Store, *pgxpool.Pool, *queryC
 	return st, pool, qc
 }
 
-func TestTileMVT_Empty(t *testing.T) {
+func TestQueryTile_Empty(t *testing.T) {
 	st := storetest.Store(t, storetest.Migrated(t))
-	b, err := st.TileMVT(context.Background(), `SELECT ''::bytea`)
+	b, err := st.QueryTileForTest(context.Background(), `SELECT ''::bytea`)
 	if err != nil || len(b) != 0 {
 		t.Errorf("empty tile: %d bytes, %v", len(b), err)
 	}
@@ -70,7 +70,7 @@ func TestTileMVT_Empty(t *testing.T) {
 
 // A client that goes away, or a tile that runs out of time, stops the statement on the server
 // and leaves the connection usable.
-func TestTileMVT_CancelStopsTheServer(t *testing.T) {
+func TestQueryTile_CancelStopsTheServer(t *testing.T) {
 	st, pool, _ := tracedStore(t, storetest.Migrated(t))
 	var pid int
 	if err := pool.QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
@@ -79,7 +79,7 @@ func TestTileMVT_CancelStopsTheServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := st.TileMVT(ctx, `SELECT convert_to(pg_sleep(30)::text, 'UTF8')`)
+	_, err := st.QueryTileForTest(ctx, `SELECT convert_to(pg_sleep(30)::text, 'UTF8')`)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
@@ -98,9 +98,9 @@ func TestTileMVT_CancelStopsTheServer(t *testing.T) {
 	}
 }
 
-func TestTileMVT_StatementTimeout(t *testing.T) {
+func TestQueryTile_StatementTimeout(t *testing.T) {
 	st := storetest.StoreWith(t, store.Config{URL: storetest.Migrated(t), MaxConns: 1, StatementTimeout: 100 * time.Millisecond})
-	_, err := st.TileMVT(context.Background(), `SELECT convert_to(pg_sleep(5)::text, 'UTF8')`)
+	_, err := st.QueryTileForTest(context.Background(), `SELECT convert_to(pg_sleep(5)::text, 'UTF8')`)
 	if !errors.Is(err, store.ErrTimeout) {
 		t.Errorf("err = %v, want ErrTimeout", err)
 	}

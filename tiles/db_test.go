@@ -72,17 +72,13 @@ func TestAffineProjectionMatchesPROJ(t *testing.T) {
 			defer func() { maxFitError = old }()
 		}
 		s := New(st, Options{Logger: slog.New(slog.DiscardHandler)})
-		layers, err := s.Layers("admin_units,parcels,constructions", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var out []mvt.Layers
 		for _, tile := range benchTiles() {
-			tl, _, err := s.Tile(context.Background(), Request{Layers: layers, Tile: tile})
+			res, err := s.Tile(context.Background(), Request{Layers: "admin_units,parcels,constructions", Tile: tile})
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, decodeTile(t, tl))
+			out = append(out, decodeTile(t, res.Tile))
 		}
 		return out
 	}

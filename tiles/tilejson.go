@@ -22,6 +22,9 @@ type TileJSON struct {
 	Bounds       [4]float64    `json:"bounds"`
 	Center       [3]float64    `json:"center"`
 	VectorLayers []VectorLayer `json:"vector_layers"`
+	// Private is true when a layer of the set needs a key (see Result.Private); it is not part
+	// of the document.
+	Private bool `json:"-"`
 }
 
 // VectorLayer describes one layer of the tiles.
@@ -37,15 +40,19 @@ type VectorLayer struct {
 // world is what a tile set with no feature at all claims to cover.
 var world = orb.Bound{Min: orb.Point{-180, -85.0511287798066}, Max: orb.Point{180, 85.0511287798066}}
 
-// TileJSON describes the tile set of the given layers (from Layers) whose tiles are at tilesURL,
-// a template with {z}, {x} and {y}. Bounds are the layers' extent, read from the database once
-// and then widened by each change until the next reset.
-func (s *Service) TileJSON(ctx context.Context, layers []*store.Layer, tilesURL string) (*TileJSON, error) {
+// TileJSON describes the tile set of the layers req asks for, checked as Tile checks them,
+// whose tiles are at tilesURL, a template with {z}, {x} and {y}. Bounds are the layers' extent,
+// read from the database once and then widened by each change until the next reset.
+func (s *Service) TileJSON(ctx context.Context, req Request, tilesURL string) (*TileJSON, error) {
+	layers, private, err := resolve(s.catalog(), req)
+	if err != nil {
+		return nil, err
+	}
 	bounds, err := s.layerBounds(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tj := &TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tilesURL}, MinZoom: geo.MaxZoom, MaxZoom: 0}
+	tj := &TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tilesURL}, MinZoom: geo.MaxZoom, MaxZoom: 0, Private: private}
 	var ext orb.Bound
 	have := false
 	for i, l := range layers {
@@ -59,7 +66,7 @@ func (s *Service) TileJSON(ctx context.Context, layers []*store.Layer, tilesURL 
 		tj.MaxZoom = max(tj.MaxZoom, l.MaxZoom)
 		vl := VectorLayer{ID: l.ID, Description: l.Title, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Fields: map[string]string{}}
 		for _, a := range l.PublicAttributes() {
-			vl.Fields[a.Name] = FieldType(a)
+			vl.Fields[a.Name] = store.TileFieldType(a)
 		}
 		tj.VectorLayers = append(tj.VectorLayers, vl)
 		if b, ok := bounds[l.ID]; ok && !b.empty {
