@@ -235,31 +235,34 @@ func (s *Service) Tile(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var layers []*store.Layer
-	temporal, past := false, false
-	today := vntime.Date(s.now())
-	date := today
-	if !req.Date.IsZero() {
-		date = vntime.Date(req.Date)
-	}
+	layers := requested[:0] // resolve made the slice for this request
+	temporal, timeless := false, false
 	for _, l := range requested {
-		if !InZoom(l, req.Tile.Z) {
-			continue
+		if InZoom(l, req.Tile.Z) {
+			layers = append(layers, l)
+			temporal = temporal || l.Temporal != nil
+			timeless = timeless || l.Temporal == nil
 		}
-		layers = append(layers, l)
-		temporal = temporal || l.Temporal != nil
-		// A past day shows the layers without valid time as they were then (time travel).
-		past = past || l.Temporal == nil && date < today
 	}
 	if len(layers) == 0 {
 		return Result{Tile: &Tile{}, Status: StatusSkipped, Private: private}, nil
 	}
-	if !temporal && !past {
-		date = "" // the tile does not depend on the day: one cache entry serves every date
-	}
+	// The day matters to layers with a valid time, and to the others when it is past: they are
+	// then read as they were recorded by its end (time travel). Otherwise the date stays empty
+	// and one cache entry serves every date.
+	var date string
 	var at *time.Time
-	if past {
-		at = endOfDay(date)
+	if temporal || timeless && !req.Date.IsZero() {
+		today := vntime.Date(s.now())
+		date = today
+		if !req.Date.IsZero() {
+			date = vntime.Date(req.Date)
+		}
+		if timeless && date < today {
+			at = endOfDay(date)
+		} else if !temporal {
+			date = ""
+		}
 	}
 	q := store.TileQuery{Tile: req.Tile, Layers: layers, Extent: Extent, Buffer: Buffer, Date: date, AsOf: at,
 		Filter: req.Filter, FilterCRS: req.FilterCRS}
