@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/project"
 
 	"github.com/dongnai-gis/gisd/geo"
 )
@@ -587,47 +588,7 @@ func expansion(b orb.Bound, d float64) (dx, dy float64) {
 // SwapXY returns a copy of g with x and y exchanged: coordinates written latitude first (as
 // EPSG:4326 defines them) become longitude first, as storage and GeoJSON keep them.
 func SwapXY(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{g[1], g[0]}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(g))
-		for i, p := range g {
-			out[i] = orb.Point{p[1], p[0]}
-		}
-		return out
-	case orb.LineString:
-		return orb.LineString(SwapXY(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.Ring:
-		return orb.Ring(SwapXY(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = SwapXY(l).(orb.LineString)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = SwapXY(r).(orb.Ring)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = SwapXY(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, m := range g {
-			out[i] = SwapXY(m)
-		}
-		return out
-	case orb.Bound:
-		return orb.Bound{Min: orb.Point{g.Min[1], g.Min[0]}, Max: orb.Point{g.Max[1], g.Max[0]}}
-	}
-	return g
+	return project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
 }
 
 func lonLatInRange(g orb.Geometry) bool {

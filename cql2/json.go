@@ -309,56 +309,17 @@ func (j *jsonParser) scalar(v any, path string) (Expr, error) {
 		}
 		return nil
 	}
-	if p, ok := m["property"]; ok {
-		name, ok := p.(string)
-		if !ok || name == "" {
-			return nil, jsonErr(path+".property", "expected a property name")
-		}
-		if err := only("property"); err != nil {
-			return nil, err
-		}
-		return Property{Name: name}, nil
-	}
-	if d, ok := m["date"]; ok {
-		s, _ := d.(string)
-		t, err := ParseDate(s)
-		if err != nil {
-			return nil, jsonErr(path+".date", "%v", err)
-		}
-		if err := only("date"); err != nil {
-			return nil, err
-		}
-		return Date{Value: t}, nil
-	}
-	if d, ok := m["timestamp"]; ok {
-		s, _ := d.(string)
-		t, err := ParseTimestamp(s)
-		if err != nil {
-			return nil, jsonErr(path+".timestamp", "%v", err)
-		}
-		if err := only("timestamp"); err != nil {
-			return nil, err
-		}
-		return Timestamp{Value: t}, nil
-	}
-	if b, ok := m["bbox"]; ok {
-		arr, _ := b.([]any)
-		v := make([]float64, len(arr))
-		for i, x := range arr {
-			f, ok := jsonFloat(x)
-			if !ok {
-				return nil, jsonErr(path+".bbox["+strconv.Itoa(i)+"]", "expected a number")
+	for _, lit := range jsonLiterals {
+		if v, ok := m[lit.key]; ok {
+			e, err := lit.read(v, path+"."+lit.key)
+			if err != nil {
+				return nil, err
 			}
-			v[i] = f
+			if err := only(lit.key); err != nil {
+				return nil, err
+			}
+			return e, nil
 		}
-		bound, err := boundOf(v)
-		if err != nil {
-			return nil, jsonErr(path+".bbox", "%v", err)
-		}
-		if err := only("bbox"); err != nil {
-			return nil, err
-		}
-		return BBox{Bound: bound}, nil
 	}
 	if _, ok := m["interval"]; ok {
 		return nil, jsonErr(path, "intervals are not supported")
@@ -397,6 +358,53 @@ func (j *jsonParser) scalar(v any, path string) (Expr, error) {
 	}
 	sort.Strings(keys)
 	return nil, jsonErr(path, "expected a value, {\"property\": ...}, {\"date\": ...}, {\"timestamp\": ...}, {\"bbox\": [...]} or a GeoJSON geometry, got an object with %s", quoteShort(strings.Join(keys, ", ")))
+}
+
+// jsonLiterals are the objects of one member that stand for a value, {"date": "2025-07-01"} and
+// the like, in the order they are looked for; read reads the member's value at path.
+var jsonLiterals = []struct {
+	key  string
+	read func(v any, path string) (Expr, error)
+}{
+	{"property", func(v any, path string) (Expr, error) {
+		name, ok := v.(string)
+		if !ok || name == "" {
+			return nil, jsonErr(path, "expected a property name")
+		}
+		return Property{Name: name}, nil
+	}},
+	{"date", func(v any, path string) (Expr, error) {
+		s, _ := v.(string)
+		t, err := ParseDate(s)
+		if err != nil {
+			return nil, jsonErr(path, "%v", err)
+		}
+		return Date{Value: t}, nil
+	}},
+	{"timestamp", func(v any, path string) (Expr, error) {
+		s, _ := v.(string)
+		t, err := ParseTimestamp(s)
+		if err != nil {
+			return nil, jsonErr(path, "%v", err)
+		}
+		return Timestamp{Value: t}, nil
+	}},
+	{"bbox", func(v any, path string) (Expr, error) {
+		arr, _ := v.([]any)
+		nums := make([]float64, len(arr))
+		for i, x := range arr {
+			f, ok := jsonFloat(x)
+			if !ok {
+				return nil, jsonErr(path+"["+strconv.Itoa(i)+"]", "expected a number")
+			}
+			nums[i] = f
+		}
+		bound, err := boundOf(nums)
+		if err != nil {
+			return nil, jsonErr(path, "%v", err)
+		}
+		return BBox{Bound: bound}, nil
+	}},
 }
 
 // geoJSON reads a GeoJSON geometry object (RFC 7946), 2D, not empty.

@@ -236,7 +236,7 @@ func geoJSONDigits(crs geo.CRS) int {
 // lon/lat is followed, and the column is never transformed, so its index serves.
 func bboxSQL(geomSQL string, b orb.Bound, crs geo.CRS, a *args) (string, error) {
 	if geo.AxisOrderLatLon(crs) {
-		b = orb.Bound{Min: orb.Point{b.Min[1], b.Min[0]}, Max: orb.Point{b.Max[1], b.Max[0]}}
+		b = cql2.SwapXY(b).(orb.Bound)
 	}
 	if !crs.Projected {
 		if err := geo.ValidateLonLatBound(b); err != nil {
