@@ -80,11 +80,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.Int(&opt.MaxRejected, "max-rejected", "", 0, "commit the accepted features when at most N are rejected (-1: any number)")
 	s.Int(&reportLines, "report", "", 20, "report entries to print (show prints all)")
 	s.Bool(&asJSON, "json", "", false, "show/list: print JSON")
-	rest, err := s.parseWithArgs(args)
+	rest, err := db.parse(s, args)
 	if err != nil {
-		return asUsage(err)
-	}
-	if err := db.validate(); err != nil {
 		return err
 	}
 	action := ""
@@ -114,10 +111,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usagef("unknown action %q: want revert, show or list (or flags to import)", action)
 	}
-	if err := ensureSchema(db.URL, false, func(string, ...any) {}); err != nil {
-		return err
-	}
-	st, err := db.open(ctx, 0, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	st, err := db.openCurrent(ctx, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}

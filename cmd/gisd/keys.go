@@ -30,11 +30,8 @@ every layer the key reads or writes. The secret is printed once; gisd stores onl
 	s.Bool(&personal, "personal", "", false, "also grant personal data of the layers in --scopes (create)")
 	s.String(&expires, "expires", "", "", "expiry date YYYY-MM-DD, end of day in Vietnam, or RFC 3339 time (create)")
 	s.Int(&rateLimit, "rate-limit", "", 0, "requests per minute for this key; 0 uses the server's default (create)")
-	rest, err := s.parseWithArgs(args)
+	rest, err := db.parse(s, args)
 	if err != nil {
-		return asUsage(err)
-	}
-	if err := db.validate(); err != nil {
 		return err
 	}
 	if len(rest) == 0 {
