@@ -477,15 +477,7 @@ func (c *compiler) columnSRID(es ...Expr) (int, error) {
 }
 
 func (c *compiler) spatial(b *strings.Builder, e Spatial) error {
-	srid, err := c.columnSRID(e.Left, e.Right)
-	if err != nil {
-		return err
-	}
-	l, _, err := c.geomOperand(e.Left, srid)
-	if err != nil {
-		return err
-	}
-	r, _, err := c.geomOperand(e.Right, srid)
+	l, r, _, err := c.geomOperands(e.Left, e.Right, 0)
 	if err != nil {
 		return err
 	}
@@ -493,23 +485,30 @@ func (c *compiler) spatial(b *strings.Builder, e Spatial) error {
 	return nil
 }
 
+// geomOperands compiles the two geometry operands of a spatial predicate in the SRID of the
+// column among them (def when neither is a column), and returns that SRID.
+func (c *compiler) geomOperands(left, right Expr, def int) (l, r string, srid int, err error) {
+	if srid, err = c.columnSRID(left, right); err != nil {
+		return "", "", 0, err
+	}
+	if srid == 0 {
+		srid = def
+	}
+	if l, _, err = c.geomOperand(left, srid); err != nil {
+		return "", "", 0, err
+	}
+	if r, _, err = c.geomOperand(right, srid); err != nil {
+		return "", "", 0, err
+	}
+	return l, r, srid, nil
+}
+
 // dwithin measures S_DWITHIN distances in metres. Over lon/lat storage that means geography,
 // which no geometry index serves; so when one side is a column and the other a literal, a box
 // around the literal, wide enough to hold every point within the distance, goes first and lets
 // the column's index do the narrowing.
 func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
-	srid, err := c.columnSRID(e.Left, e.Right)
-	if err != nil {
-		return err
-	}
-	if srid == 0 {
-		srid = geo.SRIDWGS84
-	}
-	l, _, err := c.geomOperand(e.Left, srid)
-	if err != nil {
-		return err
-	}
-	r, _, err := c.geomOperand(e.Right, srid)
+	l, r, srid, err := c.geomOperands(e.Left, e.Right, geo.SRIDWGS84)
 	if err != nil {
 		return err
 	}

@@ -422,23 +422,14 @@ func (j *jsonParser) geoJSON(m map[string]any, path string) (orb.Geometry, error
 		}
 	}
 	if typ == "GeometryCollection" {
-		gs, ok := m["geometries"].([]any)
-		if !ok || len(gs) == 0 {
-			return nil, jsonErr(path+".geometries", "expected a non-empty array of geometries")
-		}
-		c := make(orb.Collection, len(gs))
-		for i, g := range gs {
-			gm, ok := g.(map[string]any)
-			p := path + ".geometries[" + strconv.Itoa(i) + "]"
+		c, err := array(m["geometries"], path+".geometries", "geometries", func(v any, p string) (orb.Geometry, error) {
+			gm, ok := v.(map[string]any)
 			if !ok {
 				return nil, jsonErr(p, "expected a GeoJSON geometry")
 			}
-			var err error
-			if c[i], err = j.geoJSON(gm, p); err != nil {
-				return nil, err
-			}
-		}
-		return c, nil
+			return j.geoJSON(gm, p)
+		})
+		return orb.Collection(c), err
 	}
 	coords, ok := m["coordinates"]
 	cpath := path + ".coordinates"
@@ -462,35 +453,15 @@ func geoJSONCoordinates(typ string, coords any, cpath, tpath string) (orb.Geomet
 		pts, err := points(coords, cpath, 2, false)
 		return orb.LineString(pts), err
 	case "MultiLineString":
-		arr, ok := coords.([]any)
-		if !ok || len(arr) == 0 {
-			return nil, jsonErr(cpath, "expected a non-empty array of line strings")
-		}
-		ml := make(orb.MultiLineString, len(arr))
-		for i, a := range arr {
-			pts, err := points(a, cpath+"["+strconv.Itoa(i)+"]", 2, false)
-			if err != nil {
-				return nil, err
-			}
-			ml[i] = pts
-		}
-		return ml, nil
+		ls, err := array(coords, cpath, "line strings", func(v any, p string) (orb.LineString, error) {
+			return points(v, p, 2, false)
+		})
+		return orb.MultiLineString(ls), err
 	case "Polygon":
 		return polygon(coords, cpath)
 	case "MultiPolygon":
-		arr, ok := coords.([]any)
-		if !ok || len(arr) == 0 {
-			return nil, jsonErr(cpath, "expected a non-empty array of polygons")
-		}
-		mp := make(orb.MultiPolygon, len(arr))
-		for i, a := range arr {
-			p, err := polygon(a, cpath+"["+strconv.Itoa(i)+"]")
-			if err != nil {
-				return nil, err
-			}
-			mp[i] = p
-		}
-		return mp, nil
+		polys, err := array(coords, cpath, "polygons", polygon)
+		return orb.MultiPolygon(polys), err
 	}
 	return nil, jsonErr(tpath, "unknown GeoJSON geometry type %s", quoteShort(typ))
 }
@@ -544,19 +515,25 @@ func points(v any, path string, minPoints int, ring bool) ([]orb.Point, error) {
 }
 
 func polygon(v any, path string) (orb.Polygon, error) {
+	rings, err := array(v, path, "rings", func(v any, p string) (orb.Ring, error) { return points(v, p, 4, true) })
+	return orb.Polygon(rings), err
+}
+
+// array reads v, a non-empty JSON array at path, with item; what names the items in the error.
+func array[T any](v any, path, what string, item func(v any, path string) (T, error)) ([]T, error) {
 	arr, ok := v.([]any)
 	if !ok || len(arr) == 0 {
-		return nil, jsonErr(path, "expected a non-empty array of rings")
+		return nil, jsonErr(path, "expected a non-empty array of %s", what)
 	}
-	p := make(orb.Polygon, len(arr))
+	out := make([]T, len(arr))
 	for i, a := range arr {
-		pts, err := points(a, path+"["+strconv.Itoa(i)+"]", 4, true)
+		x, err := item(a, path+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
-		p[i] = pts
+		out[i] = x
 	}
-	return p, nil
+	return out, nil
 }
 
 // ParseGeoJSON reads one GeoJSON geometry object (2D, not empty, rings closed) with the rules

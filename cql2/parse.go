@@ -448,16 +448,7 @@ func (p *parser) spatial(op SpatialOp) (Expr, error) {
 		return nil, err
 	}
 	defer p.leave()
-	p.advance()
-	p.advance() // (
-	a, err := p.scalar()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.expect(tComma, `","`); err != nil {
-		return nil, err
-	}
-	b, err := p.scalar()
+	a, b, err := p.geomOperands()
 	if err != nil {
 		return nil, err
 	}
@@ -467,21 +458,29 @@ func (p *parser) spatial(op SpatialOp) (Expr, error) {
 	return Spatial{Op: op, Left: a, Right: b}, nil
 }
 
+// geomOperands reads the start of a spatial predicate: its name, "(", and two operands
+// separated by a comma.
+func (p *parser) geomOperands() (a, b Expr, err error) {
+	p.advance()
+	p.advance() // (
+	if a, err = p.scalar(); err != nil {
+		return nil, nil, err
+	}
+	if _, err := p.expect(tComma, `","`); err != nil {
+		return nil, nil, err
+	}
+	if b, err = p.scalar(); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func (p *parser) dwithin() (Expr, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
 	defer p.leave()
-	p.advance()
-	p.advance() // (
-	a, err := p.scalar()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.expect(tComma, `","`); err != nil {
-		return nil, err
-	}
-	b, err := p.scalar()
+	a, b, err := p.geomOperands()
 	if err != nil {
 		return nil, err
 	}
