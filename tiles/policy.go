@@ -81,25 +81,15 @@ type affine struct {
 // an eighth of a unit more is invisible. A variable so that tests can compare with PROJ.
 var maxFitError = 0.125
 
-const earthRadius = 6378137.0 // EPSG:3857's sphere
-
-func mercatorY(lat float64) float64 {
-	return earthRadius * math.Log(math.Tan(math.Pi/4+lat*math.Pi/360))
-}
-
-func latitude(y float64) float64 {
-	return (2*math.Atan(math.Exp(y/earthRadius)) - math.Pi/2) * 180 / math.Pi
-}
-
 // fitMercator computes the secant of the Web Mercator y over the tile's buffered latitude range
 // and how far it strays from the true y.
 func fitMercator(t geo.TileID) affine {
 	mb := t.MercatorBound()
 	size := mb.Max[0] - mb.Min[0]
-	half := math.Pi * earthRadius
+	half := geo.MercatorHalf
 	yS := math.Max(mb.Min[1]-size*margin, -half)
 	yN := math.Min(mb.Max[1]+size*margin, half)
-	latS, latN := latitude(yS), latitude(yN)
+	latS, latN := geo.MercatorLat(yS), geo.MercatorLat(yN)
 	f := affine{ax: half / 180}
 	if latN <= latS {
 		return f
@@ -110,7 +100,7 @@ func fitMercator(t geo.TileID) affine {
 	const samples = 64
 	for i := 1; i < samples; i++ {
 		lat := latS + (latN-latS)*float64(i)/samples
-		worst = math.Max(worst, math.Abs(mercatorY(lat)-(f.ay*lat+f.by)))
+		worst = math.Max(worst, math.Abs(geo.MercatorY(lat)-(f.ay*lat+f.by)))
 	}
 	f.ok = worst <= maxFitError*size/Extent
 	return f

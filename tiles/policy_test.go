@@ -88,7 +88,7 @@ func TestFitMercator(t *testing.T) {
 			}
 		}
 		mid := b.Center()
-		if dy := math.Abs(f.ay*mid[1]+f.by-mercatorY(mid[1])) / unit; dy > maxFitError {
+		if dy := math.Abs(f.ay*mid[1]+f.by-geo.MercatorY(mid[1])) / unit; dy > maxFitError {
 			t.Errorf("%s: centre %v units off", tc.name, dy)
 		}
 	}

@@ -151,17 +151,12 @@ func clampBound(b orb.Bound) orb.Bound {
 // fitZoom is the deepest zoom at which b fits in a 1024-pixel square view (four 256-px tiles).
 func fitZoom(b orb.Bound) int {
 	w := b.Max[0] - b.Min[0]
-	h := mercY(b.Max[1]) - mercY(b.Min[1]) // in the same units as 360° of longitude
+	// In degrees of longitude: the Web Mercator y scaled so that the world is 360 wide.
+	h := (geo.MercatorY(b.Max[1]) - geo.MercatorY(b.Min[1])) * 180 / geo.MercatorHalf
 	span := math.Max(w, h)
 	if span <= 0 {
 		return geo.MaxZoom
 	}
 	z := int(math.Floor(math.Log2(360 * 4 / span)))
 	return min(max(z, 0), geo.MaxZoom)
-}
-
-// mercY is the Web Mercator y of latitude lat, scaled so that 360 is the world's width.
-func mercY(lat float64) float64 {
-	r := lat * math.Pi / 180
-	return math.Log(math.Tan(math.Pi/4+r/2)) * 180 / math.Pi
 }
