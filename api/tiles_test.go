@@ -21,6 +21,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/project"
 
 	"github.com/dongnai-gis/gisd/api"
 	"github.com/dongnai-gis/gisd/geo"
@@ -979,27 +980,6 @@ func TestTiles_Filter(t *testing.T) {
 // points lists the vertices of g.
 func points(g orb.Geometry) []orb.Point {
 	var out []orb.Point
-	switch g := g.(type) {
-	case orb.Point:
-		out = append(out, g)
-	case orb.MultiPoint:
-		out = append(out, g...)
-	case orb.LineString:
-		out = append(out, g...)
-	case orb.MultiLineString:
-		for _, l := range g {
-			out = append(out, l...)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			out = append(out, r...)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			for _, r := range p {
-				out = append(out, r...)
-			}
-		}
-	}
+	project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { out = append(out, p); return p })
 	return out
 }
