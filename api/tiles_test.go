@@ -512,6 +512,16 @@ func (e *tileEnv) xcache(t *testing.T, path string) string {
 	return rec.Header().Get("X-Cache")
 }
 
+// cached fetches each path, expecting a cache hit.
+func (e *tileEnv) cached(t *testing.T, when string, paths ...string) {
+	t.Helper()
+	for _, path := range paths {
+		if got := e.xcache(t, path); got != "HIT" {
+			t.Errorf("%s %s: X-Cache %q, want HIT", path, when, got)
+		}
+	}
+}
+
 // address is the address parcel e.pid shows in its z16 tile.
 func (e *tileEnv) address(t *testing.T) string {
 	t.Helper()
@@ -551,22 +561,14 @@ func TestTiles_ChangeInSQLInvalidates(t *testing.T) {
 	old := e.address(t) // renders the changed tile
 	e.xcache(t, neighbour)
 	e.xcache(t, constructions)
-	for _, path := range []string{changed, neighbour, constructions} {
-		if got := e.xcache(t, path); got != "HIT" {
-			t.Fatalf("%s fetched again: X-Cache %q, want HIT", path, got)
-		}
-	}
+	e.cached(t, "fetched again", changed, neighbour, constructions)
 
 	want := "Số 1 đường Đã Đổi, phường Tân Phú"
 	e.setAddress(t, p, want)
 	if got := e.address(t); got != want {
 		t.Errorf("after the change the tile shows %q (was %q), want %q", got, old, want)
 	}
-	for _, path := range []string{neighbour, constructions} {
-		if got := e.xcache(t, path); got != "HIT" {
-			t.Errorf("%s after a change elsewhere: X-Cache %q, want HIT (only touched tiles are dropped)", path, got)
-		}
-	}
+	e.cached(t, "after a change elsewhere (only touched tiles are dropped)", neighbour, constructions)
 	if st := e.svc.Stats(); st.Invalidations != 1 {
 		t.Errorf("stats %+v: want exactly one invalidation", st)
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -46,25 +45,21 @@ func (l *Layer) attributeSQL(alias string, a Attribute) string {
 	if l.Storage != StorageGeneric {
 		return pgx.Identifier{alias, a.Name}.Sanitize()
 	}
-	key := quoteLiteral(a.Name)
-	col := pgx.Identifier{alias, "properties"}.Sanitize()
-	switch a.Type {
-	case "integer":
-		return fmt.Sprintf("(%s->>%s)::bigint", col, key)
-	case "number":
-		return fmt.Sprintf("(%s->>%s)::double precision", col, key)
-	case "boolean":
-		return fmt.Sprintf("(%s->>%s)::boolean", col, key)
-	case "date":
-		return fmt.Sprintf("(%s->>%s)::date", col, key)
-	case "datetime":
-		return fmt.Sprintf("(%s->>%s)::timestamptz", col, key)
-	case "json":
-		return fmt.Sprintf("(%s->%s)", col, key)
-	default:
-		return fmt.Sprintf("(%s->>%s)", col, key)
+	member := pgx.Identifier{alias, "properties"}.Sanitize() + "->"
+	if a.Type != "json" {
+		member += ">" // ->> reads the member as text, to be cast
 	}
+	e := "(" + member + quoteLiteral(a.Name) + ")"
+	if cast, ok := jsonbCasts[a.Type]; ok {
+		return e + "::" + cast
+	}
+	return e
 }
+
+// jsonbCasts are the SQL types the catalog's attribute types are read as from jsonb text;
+// strings stay text and json stays jsonb.
+var jsonbCasts = map[string]string{"integer": "bigint", "number": "double precision", "boolean": "boolean",
+	"date": "date", "datetime": "timestamptz"}
 
 // asOfRelation is a subquery holding the layer's features as they were at the instant bound to
 // param (a timestamptz): the current rows written by then, and the old versions that were
