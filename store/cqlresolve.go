@@ -80,10 +80,10 @@ type layerResolver struct {
 	visible []Attribute
 }
 
-// Resolver returns the cql2.Resolver for the layer's rows under alias for a caller who may see
+// resolver returns the cql2.Resolver for the layer's rows under alias for a caller who may see
 // visible (nil: the public attributes). It refuses attributes the caller may not see, json and
 // unknown ones with a *cql2.Error naming the property.
-func (l *Layer) Resolver(alias string, visible []Attribute) cql2.Resolver {
+func (l *Layer) resolver(alias string, visible []Attribute) cql2.Resolver {
 	return layerResolver{l, alias, visible}
 }
 
@@ -131,7 +131,7 @@ func (l *Layer) queryableColumn(alias string, q Queryable) cql2.Column {
 // Geometry literals are in crs (zero: CRS84). Errors wrap cql2.ErrProperty or cql2.ErrType and
 // their messages are written for the client (they name the property, never SQL).
 func (l *Layer) filterSQL(alias string, visible []Attribute, e cql2.Expr, crs geo.CRS, a *args) (string, error) {
-	sql, vals, err := cql2.Compile(e, l.Resolver(alias, visible), cql2.Options{FirstParam: len(*a) + 1, CRS: crs})
+	sql, vals, err := cql2.Compile(e, l.resolver(alias, visible), cql2.Options{FirstParam: len(*a) + 1, CRS: crs})
 	if err != nil {
 		return "", err
 	}
