@@ -488,10 +488,12 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 }
 
-// listen runs the store's change listener until the test ends, with p subscribed after the tile
-// service, and returns once the first LISTEN is in place and the start-up reset is done.
-func (e *tileEnv) listen(t *testing.T, p *probe) {
+// newListeningTileEnv is newTileEnv with the store's change listener running until the test
+// ends, and a probe subscribed after the tile service. It returns once the first LISTEN is in
+// place and the start-up reset is done.
+func newListeningTileEnv(t *testing.T) (*tileEnv, *probe) {
 	t.Helper()
+	e, p := newTileEnv(t, tiles.Options{}), newProbe()
 	e.st.Subscribe(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan struct{})
@@ -500,6 +502,7 @@ func (e *tileEnv) listen(t *testing.T, p *probe) {
 	t.Cleanup(func() { cancel(); <-done })
 	await(t, listening, "listener start")
 	await(t, p.resets, "start-up reset")
+	return e, p
 }
 
 // xcache fetches path and returns its X-Cache header.
@@ -551,9 +554,7 @@ func (e *tileEnv) setAddress(t *testing.T, p *probe, address string) {
 // the changed tile shows it, and only that tile was dropped — a neighbour of the same layer and
 // another layer's tile at the same place stay cached.
 func TestTiles_ChangeInSQLInvalidates(t *testing.T) {
-	e := newTileEnv(t, tiles.Options{})
-	p := newProbe()
-	e.listen(t, p)
+	e, p := newListeningTileEnv(t)
 
 	changed := e.tilePath("parcels", 16)
 	neighbour := fmt.Sprintf("/tiles/parcels/16/%d/%d.mvt", e.z16.X+3, e.z16.Y)
@@ -577,9 +578,7 @@ func TestTiles_ChangeInSQLInvalidates(t *testing.T) {
 // When the listener loses its connection it reconnects; since notifications sent meanwhile are
 // lost, the cache is dropped, and changes reach it again over the new connection.
 func TestTiles_ListenerReconnects(t *testing.T) {
-	e := newTileEnv(t, tiles.Options{})
-	p := newProbe()
-	e.listen(t, p)
+	e, p := newListeningTileEnv(t)
 	path := e.tilePath("parcels", 16)
 	e.xcache(t, path)
 	if got := e.xcache(t, path); got != "HIT" {
