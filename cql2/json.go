@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -373,22 +374,8 @@ var jsonLiterals = []struct {
 		}
 		return Property{Name: name}, nil
 	}},
-	{"date", func(v any, path string) (Expr, error) {
-		s, _ := v.(string)
-		t, err := ParseDate(s)
-		if err != nil {
-			return nil, jsonErr(path, "%v", err)
-		}
-		return Date{Value: t}, nil
-	}},
-	{"timestamp", func(v any, path string) (Expr, error) {
-		s, _ := v.(string)
-		t, err := ParseTimestamp(s)
-		if err != nil {
-			return nil, jsonErr(path, "%v", err)
-		}
-		return Timestamp{Value: t}, nil
-	}},
+	{"date", timeMember(ParseDate, func(t time.Time) Expr { return Date{Value: t} })},
+	{"timestamp", timeMember(ParseTimestamp, func(t time.Time) Expr { return Timestamp{Value: t} })},
 	{"bbox", func(v any, path string) (Expr, error) {
 		arr, _ := v.([]any)
 		nums := make([]float64, len(arr))
@@ -405,6 +392,19 @@ var jsonLiterals = []struct {
 		}
 		return BBox{Bound: bound}, nil
 	}},
+}
+
+// timeMember reads the string of a {"date": ...} or {"timestamp": ...} member with parse, and
+// makes the value with value.
+func timeMember(parse func(string) (time.Time, error), value func(time.Time) Expr) func(v any, path string) (Expr, error) {
+	return func(v any, path string) (Expr, error) {
+		s, _ := v.(string)
+		t, err := parse(s)
+		if err != nil {
+			return nil, jsonErr(path, "%v", err)
+		}
+		return value(t), nil
+	}
 }
 
 // geoJSON reads a GeoJSON geometry object (RFC 7946), 2D, not empty.
