@@ -17,6 +17,7 @@ import (
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // Paging and filter limits of /items.
@@ -47,9 +48,6 @@ func queryParamQueryables(l *store.Layer, visible []store.Attribute) []store.Que
 	return out
 }
 
-// vietnamTime is the zone a date without time means (UTC+7; legal dates in Vietnam).
-var vietnamTime = time.FixedZone("ICT", 7*3600)
-
 // parseDatetime reads the datetime parameter: an instant, or an interval "start/end" whose ends
 // may be open ("" or ".."). Each end is a date (a day in Vietnam) or an RFC 3339 timestamp.
 func parseDatetime(s string) (store.TimeRange, error) {
@@ -57,7 +55,7 @@ func parseDatetime(s string) (store.TimeRange, error) {
 		if open && (p == "" || p == "..") {
 			return time.Time{}, nil
 		}
-		if d, err := time.ParseInLocation(time.DateOnly, p, vietnamTime); err == nil {
+		if d, err := vntime.ParseDate(p); err == nil {
 			return d, nil
 		}
 		t, err := time.Parse(time.RFC3339Nano, p)

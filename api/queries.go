@@ -18,6 +18,7 @@ import (
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // The domain queries under /api/v1: what a land or construction office asks of the shared
@@ -84,7 +85,7 @@ func lonLat(q url.Values) (lon, lat float64, err *ParamError) {
 func queryDate(q url.Values) (time.Time, *ParamError) {
 	v, ok := q["date"]
 	if !ok {
-		y, m, d := time.Now().In(vietnamTime).Date()
+		y, m, d := time.Now().In(vntime.Zone).Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	}
 	t, err := time.Parse(time.DateOnly, v[0])
@@ -102,9 +103,9 @@ func (s *Server) parcelOptions(c *gin.Context, q url.Values, date time.Time) sto
 		opt.Personal = principal(c).CanSeePersonal(l)
 	}
 	if q.Has("date") {
-		y, m, d := time.Now().In(vietnamTime).Date()
+		y, m, d := time.Now().In(vntime.Zone).Date()
 		if date.Before(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-			end := time.Date(date.Year(), date.Month(), date.Day()+1, 0, 0, 0, 0, vietnamTime).Add(-time.Microsecond)
+			end := time.Date(date.Year(), date.Month(), date.Day()+1, 0, 0, 0, 0, vntime.Zone).Add(-time.Microsecond)
 			opt.AsOf = &end
 		}
 	}

@@ -298,50 +298,36 @@ func writeWKT(b *strings.Builder, g orb.Geometry) {
 		writePoint(b, g)
 		b.WriteByte(')')
 	case orb.MultiPoint:
-		b.WriteString("MULTIPOINT(")
-		for i, p := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			writePoint(b, p)
-			b.WriteByte(')')
-		}
-		b.WriteByte(')')
+		b.WriteString("MULTIPOINT")
+		writeList(b, g, func(p orb.Point) { writePoints(b, []orb.Point{p}) })
 	case orb.LineString:
 		b.WriteString("LINESTRING")
 		writePoints(b, g)
 	case orb.MultiLineString:
-		b.WriteString("MULTILINESTRING(")
-		for i, l := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePoints(b, l)
-		}
-		b.WriteByte(')')
+		b.WriteString("MULTILINESTRING")
+		writeList(b, g, func(l orb.LineString) { writePoints(b, l) })
 	case orb.Polygon:
 		b.WriteString("POLYGON")
 		writeRings(b, g)
 	case orb.MultiPolygon:
-		b.WriteString("MULTIPOLYGON(")
-		for i, p := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRings(b, p)
-		}
-		b.WriteByte(')')
+		b.WriteString("MULTIPOLYGON")
+		writeList(b, g, func(p orb.Polygon) { writeRings(b, p) })
 	case orb.Collection:
-		b.WriteString("GEOMETRYCOLLECTION(")
-		for i, m := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeWKT(b, m)
-		}
-		b.WriteByte(')')
+		b.WriteString("GEOMETRYCOLLECTION")
+		writeList(b, g, func(m orb.Geometry) { writeWKT(b, m) })
 	}
+}
+
+// writeList writes items in parentheses, separated by commas.
+func writeList[T any](b *strings.Builder, items []T, write func(T)) {
+	b.WriteByte('(')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		write(it)
+	}
+	b.WriteByte(')')
 }
 
 func writePoint(b *strings.Builder, p orb.Point) {
@@ -351,23 +337,9 @@ func writePoint(b *strings.Builder, p orb.Point) {
 }
 
 func writePoints(b *strings.Builder, ps []orb.Point) {
-	b.WriteByte('(')
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writePoint(b, p)
-	}
-	b.WriteByte(')')
+	writeList(b, ps, func(p orb.Point) { writePoint(b, p) })
 }
 
 func writeRings(b *strings.Builder, p orb.Polygon) {
-	b.WriteByte('(')
-	for i, r := range p {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writePoints(b, r)
-	}
-	b.WriteByte(')')
+	writeList(b, p, func(r orb.Ring) { writePoints(b, r) })
 }

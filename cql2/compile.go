@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/project"
 
 	"github.com/dongnai-gis/gisd/geo"
 )
@@ -493,15 +494,7 @@ func (c *compiler) columnSRID(es ...Expr) (int, error) {
 }
 
 func (c *compiler) spatial(b *strings.Builder, e Spatial) error {
-	srid, err := c.columnSRID(e.Left, e.Right)
-	if err != nil {
-		return err
-	}
-	l, _, err := c.geomOperand(e.Left, srid)
-	if err != nil {
-		return err
-	}
-	r, _, err := c.geomOperand(e.Right, srid)
+	l, r, _, err := c.geomOperands(e.Left, e.Right, 0)
 	if err != nil {
 		return err
 	}
@@ -509,23 +502,30 @@ func (c *compiler) spatial(b *strings.Builder, e Spatial) error {
 	return nil
 }
 
+// geomOperands compiles the two geometry operands of a spatial predicate in the SRID of the
+// column among them (def when neither is a column), and returns that SRID.
+func (c *compiler) geomOperands(left, right Expr, def int) (l, r string, srid int, err error) {
+	if srid, err = c.columnSRID(left, right); err != nil {
+		return "", "", 0, err
+	}
+	if srid == 0 {
+		srid = def
+	}
+	if l, _, err = c.geomOperand(left, srid); err != nil {
+		return "", "", 0, err
+	}
+	if r, _, err = c.geomOperand(right, srid); err != nil {
+		return "", "", 0, err
+	}
+	return l, r, srid, nil
+}
+
 // dwithin measures S_DWITHIN distances in metres. Over lon/lat storage that means geography,
 // which no geometry index serves; so when one side is a column and the other a literal, a box
 // around the literal, wide enough to hold every point within the distance, goes first and lets
 // the column's index do the narrowing.
 func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
-	srid, err := c.columnSRID(e.Left, e.Right)
-	if err != nil {
-		return err
-	}
-	if srid == 0 {
-		srid = geo.SRIDWGS84
-	}
-	l, _, err := c.geomOperand(e.Left, srid)
-	if err != nil {
-		return err
-	}
-	r, _, err := c.geomOperand(e.Right, srid)
+	l, r, srid, err := c.geomOperands(e.Left, e.Right, geo.SRIDWGS84)
 	if err != nil {
 		return err
 	}
@@ -609,47 +609,7 @@ func expansion(b orb.Bound, d float64) (dx, dy float64) {
 // SwapXY returns a copy of g with x and y exchanged: coordinates written latitude first (as
 // EPSG:4326 defines them) become longitude first, as storage and GeoJSON keep them.
 func SwapXY(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{g[1], g[0]}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(g))
-		for i, p := range g {
-			out[i] = orb.Point{p[1], p[0]}
-		}
-		return out
-	case orb.LineString:
-		return orb.LineString(SwapXY(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.Ring:
-		return orb.Ring(SwapXY(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = SwapXY(l).(orb.LineString)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = SwapXY(r).(orb.Ring)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = SwapXY(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, m := range g {
-			out[i] = SwapXY(m)
-		}
-		return out
-	case orb.Bound:
-		return orb.Bound{Min: orb.Point{g.Min[1], g.Min[0]}, Max: orb.Point{g.Max[1], g.Max[0]}}
-	}
-	return g
+	return project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
 }
 
 func lonLatInRange(g orb.Geometry) bool {

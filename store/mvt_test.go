@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,10 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
-	"github.com/dongnai-gis/gisd/tiles"
 )
 
 // queryCounter is a pgx tracer counting the statements sent on a pool's connections.
@@ -56,37 +53,16 @@ func tracedStore(t *testing.T, url string) (*store.Store, *pgxpool.Pool, *queryC
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	st := store.New(pool, slog.New(slog.DiscardHandler))
+	st := store.NewForTest(pool, slog.New(slog.DiscardHandler))
 	if _, err := st.LoadCatalog(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return st, pool, qc
 }
 
-// A composite tile of three layers is one statement.
-func TestTileMVT_CompositeIsOneStatement(t *testing.T) {
-	st, _, qc := tracedStore(t, storetest.Demo(t))
-	svc := tiles.New(st, tiles.Options{})
-	layers, err := svc.Layers("admin_units,parcels,constructions", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// z15 over Đồng Xoài, where the demo has parcels and constructions.
-	for _, tile := range []geo.TileID{{Z: 15, X: 26112, Y: 15350}, {Z: 16, X: 52225, Y: 30700}, {Z: 16, X: 52226, Y: 30700}} {
-		qc.take()
-		if _, _, err := svc.Tile(context.Background(), tiles.Request{Layers: layers, Tile: tile}); err != nil {
-			t.Fatalf("tile %s: %v", tile, err)
-		}
-		sqls := qc.take()
-		if len(sqls) != 1 || strings.Count(sqls[0], "ST_AsMVT(") != 3 {
-			t.Errorf("tile %s: %d statements (%.200q), want 1 with three ST_AsMVT", tile, len(sqls), sqls)
-		}
-	}
-}
-
-func TestTileMVT_Empty(t *testing.T) {
+func TestQueryTile_Empty(t *testing.T) {
 	st := storetest.Store(t, storetest.Migrated(t))
-	b, err := st.TileMVT(context.Background(), `SELECT ''::bytea`)
+	b, err := st.QueryTileForTest(context.Background(), `SELECT ''::bytea`)
 	if err != nil || len(b) != 0 {
 		t.Errorf("empty tile: %d bytes, %v", len(b), err)
 	}
@@ -94,7 +70,7 @@ func TestTileMVT_Empty(t *testing.T) {
 
 // A client that goes away, or a tile that runs out of time, stops the statement on the server
 // and leaves the connection usable.
-func TestTileMVT_CancelStopsTheServer(t *testing.T) {
+func TestQueryTile_CancelStopsTheServer(t *testing.T) {
 	st, pool, _ := tracedStore(t, storetest.Migrated(t))
 	var pid int
 	if err := pool.QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
@@ -103,7 +79,7 @@ func TestTileMVT_CancelStopsTheServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := st.TileMVT(ctx, `SELECT convert_to(pg_sleep(30)::text, 'UTF8')`)
+	_, err := st.QueryTileForTest(ctx, `SELECT convert_to(pg_sleep(30)::text, 'UTF8')`)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
@@ -122,16 +98,10 @@ func TestTileMVT_CancelStopsTheServer(t *testing.T) {
 	}
 }
 
-func TestTileMVT_StatementTimeout(t *testing.T) {
-	url := storetest.Migrated(t)
-	pool, err := store.OpenPool(context.Background(), store.PoolConfig{URL: url, MaxConns: 1, StatementTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	st := store.New(pool, slog.New(slog.DiscardHandler))
-	_, err = st.TileMVT(context.Background(), `SELECT convert_to(pg_sleep(5)::text, 'UTF8')`)
+func TestQueryTile_StatementTimeout(t *testing.T) {
+	st := storetest.StoreWith(t, store.Config{URL: storetest.Migrated(t), MaxConns: 1, StatementTimeout: 100 * time.Millisecond})
+	_, err := st.QueryTileForTest(context.Background(), `SELECT convert_to(pg_sleep(5)::text, 'UTF8')`)
 	if !errors.Is(err, store.ErrTimeout) {
-		t.Errorf("err = %v, want store.ErrTimeout", err)
+		t.Errorf("err = %v, want ErrTimeout", err)
 	}
 }

@@ -9,6 +9,11 @@
 //	    serves /tiles/{layers}/{z}/{x}/{y}.mvt the plain way: one ST_AsMVT statement per tile,
 //	    no generalization, no cache, no singleflight, no compression, net/http instead of Gin.
 //	    It is the yardstick gisd's cold (cache disabled) throughput is compared with.
+//
+// The baseline is written the way pg_tileserv serves tiles, with its own plain SQL on its own
+// pool, and reads the layer catalog itself: it shares nothing with gisd's tile path, so that it
+// measures the plain way and not gisd's code under another name. It lives under store because it
+// talks to PostgreSQL, and store's tree is the only place that imports pgx.
 package main
 
 import (
@@ -19,7 +24,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -29,11 +33,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/dongnai-gis/gisd/geo"
-	"github.com/dongnai-gis/gisd/store"
 )
 
 func main() {
@@ -162,16 +167,22 @@ func baseline(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, err := store.OpenPool(ctx, store.PoolConfig{URL: *url, MaxConns: int32(*conns), AppName: "tilebench-baseline"})
+	cfg, err := pgxpool.ParseConfig(*url)
+	if err != nil {
+		return errors.New("-database-url is not a valid PostgreSQL connection string")
+	}
+	cfg.MaxConns = int32(*conns)
+	cfg.ConnConfig.RuntimeParams["application_name"] = "tilebench-baseline"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	st := store.New(pool, slog.New(slog.DiscardHandler))
-	if _, err := st.LoadCatalog(ctx); err != nil {
+	layers, err := readLayers(ctx, pool)
+	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: *addr, Handler: &plain{st: st}, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: &plain{pool: pool, layers: layers}, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Shutdown(context.Background())
@@ -182,7 +193,52 @@ func baseline(ctx context.Context, args []string) error {
 	return nil
 }
 
-type plain struct{ st *store.Store }
+// layer is what the baseline needs of a catalog entry: table layers only (imported layers share
+// one table, which the plain way does not know about).
+type layer struct {
+	id, table        string
+	minZoom, maxZoom int
+	public           []attribute
+	start, end       string // valid-time columns; empty when the layer has none
+}
+
+type attribute struct {
+	Name, Type, Visibility string
+}
+
+func readLayers(ctx context.Context, pool *pgxpool.Pool) (map[string]layer, error) {
+	rows, err := pool.Query(ctx, `SELECT id, table_name, min_zoom, max_zoom, attributes,
+		coalesce(temporal ->> 'start', ''), coalesce(temporal ->> 'end', '')
+		FROM layers WHERE storage = 'table'`)
+	if err != nil {
+		return nil, fmt.Errorf("read the catalog: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]layer{}
+	for rows.Next() {
+		var l layer
+		var attrs []attribute
+		var minZ, maxZ int16
+		if err := rows.Scan(&l.id, &l.table, &minZ, &maxZ, &attrs, &l.start, &l.end); err != nil {
+			return nil, fmt.Errorf("read the catalog: %w", err)
+		}
+		l.minZoom, l.maxZoom = int(minZ), int(maxZ)
+		for _, a := range attrs {
+			if a.Visibility == "public" {
+				l.public = append(l.public, a)
+			}
+		}
+		out[l.id] = l
+	}
+	return out, rows.Err()
+}
+
+type plain struct {
+	pool   *pgxpool.Pool
+	layers map[string]layer
+}
+
+func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 func (p *plain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/tiles/"), "/")
@@ -195,17 +251,16 @@ func (p *plain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	cat := p.st.Catalog()
 	var sql strings.Builder
 	args := []any{int32(t.Z), int32(t.X), int32(t.Y)}
 	n := 0
 	for _, id := range strings.Split(parts[0], ",") {
-		l, ok := cat.Layer(id)
+		l, ok := p.layers[id]
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		if int(t.Z) < l.MinZoom || int(t.Z) > l.MaxZoom {
+		if int(t.Z) < l.minZoom || int(t.Z) > l.maxZoom {
 			continue
 		}
 		if n > 0 {
@@ -214,20 +269,20 @@ func (p *plain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			sql.WriteString("SELECT ")
 		}
 		n++
-		args = append(args, l.ID)
+		args = append(args, l.id)
 		sql.WriteString("(SELECT coalesce(ST_AsMVT(q, $" + strconv.Itoa(len(args)) + ", 4096, 'geom', 'id'), '') FROM (SELECT id")
-		for _, a := range l.PublicAttributes() {
-			col := store.QuoteIdent(a.Name)
+		for _, a := range l.public {
+			col := quote(a.Name)
 			if a.Type == "json" {
 				col += "::text"
 			}
-			sql.WriteString(", " + col + " AS " + store.QuoteIdent(a.Name))
+			sql.WriteString(", " + col + " AS " + quote(a.Name))
 		}
 		sql.WriteString(", ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom FROM " +
-			l.Relation() + " WHERE geom && ST_Transform(ST_TileEnvelope($1, $2, $3), 4326)")
-		if l.Temporal != nil {
-			sql.WriteString(" AND (" + store.QuoteIdent(l.Temporal.Start) + " IS NULL OR " + store.QuoteIdent(l.Temporal.Start) +
-				" <= current_date) AND (" + store.QuoteIdent(l.Temporal.End) + " IS NULL OR " + store.QuoteIdent(l.Temporal.End) + " > current_date)")
+			quote(l.table) + " WHERE geom && ST_Transform(ST_TileEnvelope($1, $2, $3), 4326)")
+		if l.start != "" && l.end != "" {
+			sql.WriteString(" AND (" + quote(l.start) + " IS NULL OR " + quote(l.start) +
+				" <= current_date) AND (" + quote(l.end) + " IS NULL OR " + quote(l.end) + " > current_date)")
 		}
 		sql.WriteString(") q)")
 	}
@@ -235,7 +290,8 @@ func (p *plain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	b, err := p.st.TileMVT(r.Context(), sql.String(), args...)
+	var b []byte
+	err = p.pool.QueryRow(r.Context(), sql.String(), args...).Scan(&b)
 	if err != nil {
 		http.Error(w, "tile failed", http.StatusInternalServerError)
 		return
