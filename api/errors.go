@@ -13,6 +13,7 @@ import (
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // This file is the one place that decides what an error means to a client. Packages below
@@ -137,6 +138,7 @@ var errorTable = []problemKind{
 	{err: cql2.ErrType, status: 400, name: "invalid-parameter", title: "Invalid parameter", param: "filter",
 		detail: "the filter compares values of types that do not fit"},
 	{err: tiles.ErrInvalid, status: 400, name: "invalid-parameter", title: "Invalid parameter"},
+	{err: vntime.ErrDate, status: 400, name: "invalid-parameter", title: "Invalid parameter", detail: "want a date as YYYY-MM-DD"},
 	{err: geo.ErrUnknownCRS, status: 400, name: "invalid-parameter", title: "Invalid parameter", detail: "unknown CRS"},
 	{err: geo.ErrInvalidBBox, status: 400, name: "invalid-parameter", title: "Invalid parameter", param: "bbox", detail: "invalid bbox"},
 	{err: geo.ErrInvalidTile, status: 400, name: "invalid-parameter", title: "Invalid parameter", detail: "invalid tile address"},
@@ -222,16 +224,6 @@ func (e *clientError) Unwrap() []error {
 		return []error{e.kind}
 	}
 	return []error{e.kind, e.cause}
-}
-
-// clientMessage is what err says to a client: its ClientMessage (errors of api, store, cql2 and
-// geo have one), else its text.
-func clientMessage(err error) string {
-	var cm interface{ ClientMessage() string }
-	if errors.As(err, &cm) {
-		return cm.ClientMessage()
-	}
-	return err.Error()
 }
 
 // errorf makes an api error of kind whose message, formatted, is for the client.

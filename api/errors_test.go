@@ -20,6 +20,7 @@ import (
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // sentinels is every exported sentinel error of the packages whose errors reach api, with the
@@ -40,10 +41,11 @@ var sentinels = map[string]struct {
 	"store.ErrBadKey":          {store.ErrBadKey, 401},
 	"store.ErrCursor":          {store.ErrCursor, 400},
 	"store.ErrTooManyRejected": {store.ErrTooManyRejected, 422},
+	"store.ErrNoPostGIS":       {store.ErrNoPostGIS, 500}, // only store.Open returns it, when gisd starts
+	"store.ErrNoLayers":        {store.ErrNoLayers, 500},  // tiles never asks for a tile of no layer: a bug
 	"tiles.ErrUnknownLayer":    {tiles.ErrUnknownLayer, 404},
 	"tiles.ErrInvalid":         {tiles.ErrInvalid, 400},
 	"tiles.ErrTimeout":         {tiles.ErrTimeout, 503},
-	"tiles.ErrNoLayers":        {tiles.ErrNoLayers, 500}, // a tile request with no layer never reaches the renderer
 	"cql2.ErrSyntax":           {cql2.ErrSyntax, 400},
 	"cql2.ErrProperty":         {cql2.ErrProperty, 400},
 	"cql2.ErrType":             {cql2.ErrType, 400},
@@ -53,6 +55,7 @@ var sentinels = map[string]struct {
 	"geo.ErrOutOfRange":        {geo.ErrOutOfRange, 400},
 	"geo.ErrGeoJSON":           {geo.ErrGeoJSON, 400},
 	"geo.ErrCRSMismatch":       {geo.ErrCRSMismatch, 422},
+	"vntime.ErrDate":           {vntime.ErrDate, 400},
 
 	"api.errBadRequest":           {errBadRequest, 400},
 	"api.errUnauthorized":         {errUnauthorized, 401},
@@ -110,13 +113,37 @@ func exportedSentinels(t *testing.T, dir, pkg string, prefix string) []string {
 	return names
 }
 
-// A new sentinel in store, tiles, cql2, geo or api must be added to the table and to sentinels.
+// gisdImports lists the gisd packages api's own files import ("store", "auth/lgsp").
+func gisdImports(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range file.Imports {
+			if p, ok := strings.CutPrefix(strings.Trim(imp.Path.Value, `"`), "github.com/dongnai-gis/gisd/"); ok && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// A new sentinel in api or in a package api imports must be added to the table and to
+// sentinels; so must the sentinels of a package api starts to import.
 func TestErrorTable_SentinelsAreAllListed(t *testing.T) {
-	var found []string
-	for _, p := range []struct{ dir, pkg, prefix string }{
-		{"../store", "store", "Err"}, {"../tiles", "tiles", "Err"}, {"../cql2", "cql2", "Err"}, {"../geo", "geo", "Err"}, {".", "api", "err"},
-	} {
-		found = append(found, exportedSentinels(t, p.dir, p.pkg, p.prefix)...)
+	found := exportedSentinels(t, ".", "api", "err")
+	for _, p := range gisdImports(t) {
+		found = append(found, exportedSentinels(t, filepath.Join("..", p), filepath.Base(p), "Err")...)
 	}
 	for _, name := range found {
 		if _, ok := sentinels[name]; !ok {
@@ -179,7 +206,7 @@ func TestErrorTable_ClientMessages(t *testing.T) {
 		{fmt.Errorf("store: features of parcels: %w", dbErr), 400, "a value in the request is out of range or not valid for its type", "", 0},
 		{fmt.Errorf("store: parcels: %w", content(dbErr)), 422, "a value in the request is out of range or not valid for its type", "", 0},
 		{fmt.Errorf("store: features of parcels: %w", cqlErr), 400, "", "filter", 0},
-		{&ParamError{Name: "bbox", Reason: clientMessage(geoErr)}, 400, "invalid parameter bbox: want 4 or 6 numbers, got 3", "bbox", 0},
+		{&ParamError{Name: "bbox", Reason: store.ClientMessage(geoErr)}, 400, "invalid parameter bbox: want 4 or 6 numbers, got 3", "bbox", 0},
 		{content(&ParamError{Name: "buffer_m", Reason: "want 0 to 10000 metres"}), 422, "buffer_m: want 0 to 10000 metres", "buffer_m", 0},
 		{fmt.Errorf("store: tile: %w", locked), 503, locked.Message, "", 5},
 		{fmt.Errorf("wrapped: %w", down), 503, down.Message, "", 5},

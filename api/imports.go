@@ -332,7 +332,7 @@ func (s *Server) startImport(c *gin.Context) {
 func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 	var tooBig *errBodyTooLarge
 	var ie *store.ImportError
-	msg := clientMessage(err)
+	msg := store.ClientMessage(err)
 	if errors.As(err, &ie) {
 		msg = ie.Msg
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 type newKeyRequest struct {
@@ -57,7 +58,7 @@ func ParseExpiry(v string) (*time.Time, error) {
 	if v == "" {
 		return nil, nil
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, v, vietnamTime); err == nil && inDatabaseRange(d) {
+	if d, err := vntime.ParseDate(v); err == nil && inDatabaseRange(d) {
 		end := d.AddDate(0, 0, 1)
 		return &end, nil
 	}

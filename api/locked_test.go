@@ -21,15 +21,7 @@ import (
 func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 	ctx := context.Background()
 	url := storetest.Demo(t)
-	pool, err := store.OpenPool(ctx, store.PoolConfig{URL: url, MaxConns: 4, LockTimeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	s := store.New(pool, slog.New(slog.DiscardHandler))
-	if _, err := s.LoadCatalog(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.StoreWith(t, store.Config{URL: url, MaxConns: 4, LockTimeout: 200 * time.Millisecond})
 	svc := tiles.New(s, tiles.Options{CacheBytes: 1 << 20, Logger: slog.New(slog.DiscardHandler)})
 	h := api.New(api.Config{Store: s, Logger: slog.New(slog.DiscardHandler), Tiles: svc})
 	get := func(target string) *httptest.ResponseRecorder {

@@ -18,6 +18,7 @@ import (
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // Paging and filter limits of /items.
@@ -48,13 +49,10 @@ func queryParamQueryables(l *store.Layer, visible []store.Attribute) []store.Que
 	return out
 }
 
-// vietnamTime is the zone a date without time means (UTC+7; legal dates in Vietnam).
-var vietnamTime = time.FixedZone("ICT", 7*3600)
-
 // inDatabaseRange reports whether PostgreSQL reads t both as a timestamp and as a date in
 // Vietnam: years 1 to 9999 (RFC 3339 writes four-digit years, and PostgreSQL has no year 0).
 func inDatabaseRange(t time.Time) bool {
-	for _, y := range []int{t.UTC().Year(), t.In(vietnamTime).Year()} {
+	for _, y := range []int{t.UTC().Year(), t.In(vntime.Zone).Year()} {
 		if y < 1 || y > 9999 {
 			return false
 		}
@@ -75,7 +73,7 @@ func parseDatetime(s string) (store.TimeRange, error) {
 		if open && (p == "" || p == "..") {
 			return time.Time{}, nil
 		}
-		if d, err := time.ParseInLocation(time.DateOnly, p, vietnamTime); err == nil {
+		if d, err := vntime.ParseDate(p); err == nil {
 			return d, nil
 		}
 		t, err := time.Parse(time.RFC3339Nano, p)
@@ -128,7 +126,7 @@ func parseCRSParam(c *gin.Context, q url.Values, name string, def geo.CRS) (geo.
 	}
 	crs, err := geo.ParseCRS(v)
 	if err != nil {
-		badParam(c, name, clientMessage(err)+"; supported: "+strings.Join(crsURIs(), ", "))
+		badParam(c, name, store.ClientMessage(err)+"; supported: "+strings.Join(crsURIs(), ", "))
 		return geo.CRS{}, false
 	}
 	return crs, true
@@ -162,7 +160,7 @@ func parseFilter(q url.Values) (cql2.Expr, *ParamError) {
 		return nil, &ParamError{"filter-lang", "supported: cql2-text, cql2-json"}
 	}
 	if err != nil {
-		return nil, &ParamError{"filter", clientMessage(err)}
+		return nil, &ParamError{"filter", store.ClientMessage(err)}
 	}
 	return e, nil
 }
@@ -262,7 +260,7 @@ func (s *Server) itemsQuery(c *gin.Context, l *store.Layer) (store.FeatureQuery,
 			}
 		}
 		if err != nil {
-			reason := clientMessage(err)
+			reason := store.ClientMessage(err)
 			if geo.AxisOrderLatLon(fq.BBoxCRS) {
 				reason += " (with bbox-crs EPSG:4326 the order is lat,lon)"
 			}

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -85,16 +84,7 @@ func TestOutage_DatabaseDownIs503(t *testing.T) {
 	t.Cleanup(p.stop)
 	u.Host = p.addr
 
-	ctx := context.Background()
-	pool, err := store.OpenPool(ctx, store.PoolConfig{URL: u.String(), MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	st := store.New(pool, slog.New(slog.DiscardHandler))
-	if _, err := st.LoadCatalog(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.StoreWith(t, store.Config{URL: u.String(), MaxConns: 4})
 	svc := tiles.New(st, tiles.Options{Logger: slog.New(slog.DiscardHandler)})
 	h := api.New(api.Config{Store: st, Logger: slog.New(slog.DiscardHandler), Tiles: svc})
 

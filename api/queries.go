@@ -18,6 +18,7 @@ import (
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // The domain queries under /api/v1: what a land or construction office asks of the shared
@@ -72,7 +73,7 @@ func lonLat(q url.Values) (lon, lat float64, err *ParamError) {
 func queryDate(q url.Values) (time.Time, *ParamError) {
 	v, ok := q["date"]
 	if !ok {
-		y, m, d := time.Now().In(vietnamTime).Date()
+		y, m, d := time.Now().In(vntime.Zone).Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	}
 	t, err := time.Parse(time.DateOnly, v[0])
@@ -93,9 +94,9 @@ func (s *Server) parcelOptions(c *gin.Context, q url.Values, date time.Time) sto
 		opt.Personal = principal(c).CanSeePersonal(l)
 	}
 	if q.Has("date") {
-		y, m, d := time.Now().In(vietnamTime).Date()
+		y, m, d := time.Now().In(vntime.Zone).Date()
 		if date.Before(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-			end := time.Date(date.Year(), date.Month(), date.Day()+1, 0, 0, 0, 0, vietnamTime).Add(-time.Microsecond)
+			end := time.Date(date.Year(), date.Month(), date.Day()+1, 0, 0, 0, 0, vntime.Zone).Add(-time.Microsecond)
 			opt.AsOf = &end
 		}
 	}
@@ -199,7 +200,7 @@ func (s *Server) parcelsAt(c *gin.Context) {
 		// A point PostGIS could not transform is refused here, saying why.
 		if crs, _ := geo.LookupCRS(srid); crs.Projected {
 			if _, _, err := geo.ToWGS84(x, y, srid); err != nil {
-				badParam(c, "x", clientMessage(err))
+				badParam(c, "x", store.ClientMessage(err))
 				return
 			}
 		}
@@ -494,14 +495,14 @@ func (s *Server) intersects(c *gin.Context) {
 	}
 	g, err := cql2.ParseGeoJSON(body.Geometry)
 	if err != nil {
-		badParam(c, "geometry", clientMessage(err))
+		badParam(c, "geometry", store.ClientMessage(err))
 		return
 	}
 	// From here the body has the right shape; what is refused is its content (422).
 	crs := geo.CRS84
 	if body.CRS != "" {
 		if crs, err = geo.ParseCRS(body.CRS); err != nil {
-			badContent(c, "crs", clientMessage(err))
+			badContent(c, "crs", store.ClientMessage(err))
 			return
 		}
 	}

@@ -55,7 +55,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit)}
 	if cfg.Store != nil {
-		s.metrics = newMetrics(cfg.Store.Pool())
+		s.metrics = newMetrics(cfg.Store.PoolStats)
 	} else {
 		s.metrics = newMetrics(nil)
 	}

@@ -134,7 +134,7 @@ func TestAuth_KeysAPIAndSecretsHashed(t *testing.T) {
 	}
 	// Only the hash is stored: the secret appears nowhere in the table.
 	var leaked bool
-	if err := s.Pool().QueryRow(context.Background(),
+	if err := storetest.DB(t, s).QueryRow(context.Background(),
 		`SELECT EXISTS (SELECT 1 FROM api_keys k WHERE k::text LIKE '%' || $1 || '%')`, created.Secret[14:]).Scan(&leaked); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestAuth_AuditIsAppendOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sql := range []string{`UPDATE audit_log SET status = 500`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
-		if _, err := s.Pool().Exec(ctx, sql); err == nil {
+		if _, err := storetest.DB(t, s).Exec(ctx, sql); err == nil {
 			t.Errorf("%s succeeded on the append-only audit log", sql)
 		}
 	}
@@ -270,7 +270,7 @@ func applyPage(t testing.TB, h http.Handler, since string, local syncCopy) (next
 func TestChanges_SyncClientConvergesUnderConcurrentWriters(t *testing.T) {
 	s := storetest.Store(t, storetest.Migrated(t))
 	h := newServer(t, s)
-	pool := s.Pool()
+	pool := storetest.DB(t, s)
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -407,7 +407,7 @@ func TestChanges_StreamPushesAndResumes(t *testing.T) {
 	defer srv.Close()
 
 	insert := func(n int) {
-		_, err := s.Pool().Exec(ctx, `INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
+		_, err := storetest.DB(t, s).Exec(ctx, `INSERT INTO parcels (commune_code, sheet_no, parcel_no, land_use, geom)
 			VALUES ('25195', 9, $1, '[{"code":"CLN","area":100}]',
 			ST_Multi(ST_Transform(ST_MakeEnvelope(569000 + $1 * 20, 1275700, 569010 + $1 * 20, 1275710, 9212), 4326)))`, n)
 		if err != nil {

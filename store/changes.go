@@ -192,8 +192,8 @@ func (s *Store) attachFeatures(ctx context.Context, tx pgx.Tx, changes []Change,
 func featureVersionsSQL(l *Layer, attrs []Attribute) string {
 	return `WITH wanted AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS w(id, version))
 		SELECT f.id, f.version, ` + featureSQL(l, "f", attrs) + `
-		FROM ` + l.Relation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version
+		FROM ` + l.relation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version
 		UNION ALL
 		SELECT f.id, f.version, ` + featureSQL(l, "f", attrs) + `
-		FROM ` + l.HistoryRelation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version`
+		FROM ` + l.historyRelation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version`
 }

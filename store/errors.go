@@ -84,9 +84,9 @@ func clientError(kind error, format string, a ...any) *Error {
 
 func invalidf(format string, a ...any) error { return clientError(ErrInvalid, format, a...) }
 
-// clientMessage is what err says to a client: its ClientMessage when it has one (errors of geo,
-// cql2 and this package do), else its text.
-func clientMessage(err error) string {
+// ClientMessage is what err says to a client: the ClientMessage of the first error in its chain
+// that has one (errors of store, cql2, geo and api do), else its text.
+func ClientMessage(err error) string {
 	var cm interface{ ClientMessage() string }
 	if errors.As(err, &cm) {
 		return cm.ClientMessage()

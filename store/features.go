@@ -17,6 +17,7 @@ import (
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // This file serves OGC API – Features items: one layer's features selected by bbox, time and a
@@ -37,9 +38,6 @@ type SortKey struct {
 type TimeRange struct {
 	Start, End time.Time
 }
-
-// vietnam is the legal time zone of the dates in the data (UTC+7, no daylight saving time).
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // FeatureQuery selects features of one layer.
 type FeatureQuery struct {
@@ -234,11 +232,11 @@ func geoJSONDigits(crs geo.CRS) int {
 // lon/lat is followed, and the column is never transformed, so its index serves.
 func bboxSQL(geomSQL string, b orb.Bound, crs geo.CRS, a *args) (string, error) {
 	if geo.AxisOrderLatLon(crs) {
-		b = orb.Bound{Min: orb.Point{b.Min[1], b.Min[0]}, Max: orb.Point{b.Max[1], b.Max[0]}}
+		b = cql2.SwapXY(b).(orb.Bound)
 	}
 	if !crs.Projected {
 		if err := geo.ValidateLonLatBound(b); err != nil {
-			return "", fmt.Errorf("store: %w", invalidf("%s", clientMessage(err)))
+			return "", fmt.Errorf("store: %w", invalidf("%s", ClientMessage(err)))
 		}
 	}
 	env := "ST_MakeEnvelope(" + a.add(b.Min[0]) + "::float8, " + a.add(b.Min[1]) + "::float8, " +
@@ -268,10 +266,10 @@ func (l *Layer) timeSQL(alias string, r TimeRange, a *args) (string, error) {
 		if !ok {
 			return fmt.Errorf("store: layer %s: temporal attribute %s is not in the catalog", l.ID, attr)
 		}
-		col := l.AttributeSQL(alias, at)
+		col := l.attributeSQL(alias, at)
 		var v string
 		if at.Type == "date" {
-			v = a.add(t.In(vietnam).Format(time.DateOnly)) + "::text::date"
+			v = a.add(vntime.Date(t)) + "::text::date"
 		} else {
 			v = a.add(t) + "::timestamptz"
 		}
@@ -320,8 +318,7 @@ func (l *Layer) selectedAttributes(names []string, visible []Attribute) ([]Attri
 func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 	l := q.Layer
 	var where []string
-	if f := l.LayerFilterSQL(alias, len(*a)+1); f != "" {
-		*a = append(*a, l.ID)
+	if f := l.ownRows(alias, a); f != "" {
 		where = append(where, f)
 	}
 	geomSQL := pgx.Identifier{alias, "geom"}.Sanitize()
@@ -344,11 +341,10 @@ func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 		where = append(where, w)
 	}
 	if q.Filter != nil {
-		w, fargs, err := l.FilterSQL(alias, q.Visible, q.Filter, cql2.Options{FirstParam: len(*a) + 1, CRS: q.FilterCRS})
+		w, err := l.filterSQL(alias, q.Visible, q.Filter, q.FilterCRS, a)
 		if err != nil {
 			return nil, fmt.Errorf("store: filter on %s: %w", l.ID, Classify(err))
 		}
-		*a = append(*a, fargs...)
 		where = append(where, w)
 	}
 	return where, nil
@@ -394,9 +390,9 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, erro
 	}
 
 	var a args
-	rel := l.Relation()
+	rel := l.relation()
 	if q.AsOf != nil {
-		rel = l.AsOfRelation(a.add(*q.AsOf) + "::timestamptz")
+		rel = l.asOfRelation(a.add(*q.AsOf) + "::timestamptz")
 	}
 	where, err := q.whereSQL(alias, &a)
 	if err != nil {
@@ -489,14 +485,13 @@ func (s *Store) Feature(ctx context.Context, l *Layer, id int64, crs geo.CRS, pr
 	const alias = "t"
 	var a args
 	where := []string{pgx.Identifier{alias, "id"}.Sanitize() + " = " + a.add(id)}
-	if f := l.LayerFilterSQL(alias, len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows(alias, &a); f != "" {
 		where = append(where, f)
 	}
 	geom := outputGeometrySQL(pgx.Identifier{alias, "geom"}.Sanitize(), crs, &a)
 	sql := `SELECT json_build_object('type', 'Feature', 'id', ` + pgx.Identifier{alias, "id"}.Sanitize() +
 		`, 'geometry', ST_AsGeoJSON(` + geom + `, ` + strconv.Itoa(geoJSONDigits(crs)) + `, 0)::json, 'properties', ` +
-		propertiesSQL(l, alias, attrs) + `)::text FROM ` + l.Relation() + ` AS ` + alias + whereClause(where)
+		propertiesSQL(l, alias, attrs) + `)::text FROM ` + l.relation() + ` AS ` + alias + whereClause(where)
 	var out []byte
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&out); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -521,15 +516,14 @@ func (s *Store) TemporalExtent(ctx context.Context, l *Layer) (start, end *time.
 	const alias = "t"
 	var a args
 	where := ""
-	if f := l.LayerFilterSQL(alias, 1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows(alias, &a); f != "" {
 		where = " WHERE " + f
 	}
-	s1, e1 := l.AttributeSQL(alias, sa), l.AttributeSQL(alias, ea)
+	s1, e1 := l.attributeSQL(alias, sa), l.attributeSQL(alias, ea)
 	// An open end anywhere makes the extent open on that side.
 	sql := `SELECT CASE WHEN bool_or(` + s1 + ` IS NULL) THEN NULL ELSE min(` + s1 + `)::timestamptz END,
 		CASE WHEN bool_or(` + e1 + ` IS NULL) THEN NULL ELSE max(` + e1 + `)::timestamptz END
-		FROM ` + l.Relation() + ` AS ` + alias + where
+		FROM ` + l.relation() + ` AS ` + alias + where
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&start, &end); err != nil {
 		return nil, nil, fmt.Errorf("store: temporal extent of %s: %w", l.ID, Classify(err))
 	}

@@ -425,11 +425,11 @@ func publicMessage(err error) string {
 	case errors.As(err, &re):
 		return "reading the input failed after " + fmt.Sprint(re.Offset) + " bytes: " + re.Err.Error() + "; nothing was written"
 	case errors.Is(err, geo.ErrGeoJSON), errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
-		return clientMessage(err) + "; nothing was written"
+		return ClientMessage(err) + "; nothing was written"
 	case errors.As(err, &dbe) && dbe.cause != nil && (errors.Is(dbe, ErrInvalid) || errors.Is(dbe, ErrConflict)):
 		return "the database refused the data: " + dbe.Message + "; nothing was written"
 	case errors.Is(err, ErrInvalid):
-		return clientMessage(err)
+		return ClientMessage(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "cancelled; nothing was written"
 	}

@@ -524,7 +524,7 @@ func (run *importRun) feature(f *geo.Feature, conv *convertedFeature, row []any)
 	// spends its time on checks and writes (geo agrees with PROJ to 0.1 mm).
 	if run.srid != geo.SRIDWGS84 {
 		if err := geo.UnprojectFlat(g.FlatCoords(), g.Stride(), run.srid); err != nil {
-			return reject("bad_geometry", "", fmt.Sprintf("the coordinates cannot be converted from EPSG:%d: %s", run.srid, clientMessage(err)))
+			return reject("bad_geometry", "", fmt.Sprintf("the coordinates cannot be converted from EPSG:%d: %s", run.srid, ClientMessage(err)))
 		}
 	}
 	// EWKB carries the SRID, so PostGIS knows the CRS of each value without a parameter.

@@ -132,7 +132,7 @@ func parcelSource(opt ParcelOptions, a *args) string {
 		return "parcels"
 	}
 	l := &Layer{ID: "parcels", Storage: StorageTable, TableName: "parcels", Attributes: parcelAttributes}
-	return l.AsOfRelation(a.add(*opt.AsOf) + "::timestamptz")
+	return l.asOfRelation(a.add(*opt.AsOf) + "::timestamptz")
 }
 
 // parcelAttributes are the parcel columns the lookups read.
@@ -280,12 +280,11 @@ func (s *Store) Nearby(ctx context.Context, l *Layer, lon, lat, radius float64, 
 		`t.geom && ST_Expand(` + pt + `, ` + a.add(dx) + `::float8, ` + a.add(dy) + `::float8)`,
 		`ST_DWithin(t.geom::geography, ` + pt + `::geography, ` + a.add(radius) + `::float8)`,
 	}
-	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("t", &a); f != "" {
 		where = append(where, f)
 	}
 	sql := `SELECT ST_Distance(t.geom::geography, ` + pt + `::geography), ` + nearFeatureSQL(l, "t") +
-		` FROM ` + l.Relation() + ` AS t WHERE ` + strings.Join(where, " AND ") +
+		` FROM ` + l.relation() + ` AS t WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY 1, t.id LIMIT ` + a.add(limit)
 	return s.collectNear(ctx, "nearby "+l.ID, sql, a)
 }
@@ -301,14 +300,12 @@ func (s *Store) Nearest(ctx context.Context, l *Layer, lon, lat float64, k int) 
 	var a args
 	pt := "ST_SetSRID(ST_MakePoint(" + a.add(lon) + "::float8, " + a.add(lat) + "::float8), 4326)"
 	layerWhere := ""
-	if f := l.LayerFilterSQL("c", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("c", &a); f != "" {
 		layerWhere = " WHERE " + f
 	}
 	kp := a.add(k)
 	layerWhere2 := ""
-	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("t", &a); f != "" {
 		layerWhere2 = " AND " + f
 	}
 	// r.d is the farthest true distance among the KNN candidates; lat and dy size the box.
@@ -316,11 +313,11 @@ func (s *Store) Nearest(ctx context.Context, l *Layer, lon, lat float64, k int) 
 	// reaches a millimetre further; LIMIT keeps the answer at k.
 	sql := `WITH knn AS (
 			SELECT ST_Distance(c.geom::geography, ` + pt + `::geography) AS d
-			FROM ` + l.Relation() + ` AS c` + layerWhere + `
+			FROM ` + l.relation() + ` AS c` + layerWhere + `
 			ORDER BY c.geom <-> ` + pt + ` LIMIT ` + kp + `),
 		r AS (SELECT max(d) AS d, (max(d) + 0.001) * 1.01 / 110574 AS dy FROM knn)
 		SELECT ST_Distance(t.geom::geography, ` + pt + `::geography), ` + nearFeatureSQL(l, "t") + `
-		FROM r, ` + l.Relation() + ` AS t
+		FROM r, ` + l.relation() + ` AS t
 		WHERE t.geom && ST_Expand(` + pt + `,
 				least(360, (r.d + 0.001) * 1.01 / (111319 * cos(radians(least(89, abs(` + a.add(lat) + `::float8) + r.dy))))), r.dy)
 		  AND ST_DWithin(t.geom::geography, ` + pt + `::geography, r.d + 0.001)` + layerWhere2 + `
@@ -365,7 +362,7 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 	}
 	data, err := wkb.Marshal(req.Geometry)
 	if err != nil {
-		return nil, fmt.Errorf("store: intersect: %w", invalidf("geometry: %s", clientMessage(err)))
+		return nil, fmt.Errorf("store: intersect: %w", invalidf("geometry: %s", ClientMessage(err)))
 	}
 	out := make([]LayerHits, 0, len(req.Layers))
 	for _, l := range req.Layers {
@@ -377,8 +374,7 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 			q = "ST_Transform(" + q + ", 4326)"
 		}
 		where := "ST_Intersects(c.geom, (SELECT q.g FROM q))"
-		if f := l.LayerFilterSQL("c", len(a)+1); f != "" {
-			a = append(a, l.ID)
+		if f := l.ownRows("c", &a); f != "" {
 			where += " AND " + f
 		}
 		// The overlap is measured only for the features returned, after the limit.
@@ -387,7 +383,7 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 			       CASE WHEN ST_Dimension(t.geom) = 2 AND ST_Dimension(q.g) = 2
 			            THEN ST_Area(ST_Transform(ST_Intersection(t.geom, q.g), 9212)) ELSE 0 END,
 			       ` + nearFeatureSQL(l, "t") + `
-			FROM q, (SELECT c.* FROM ` + l.Relation() + ` AS c WHERE ` + where + ` ORDER BY c.id LIMIT ` + a.add(req.Limit+1) + `) AS t
+			FROM q, (SELECT c.* FROM ` + l.relation() + ` AS c WHERE ` + where + ` ORDER BY c.id LIMIT ` + a.add(req.Limit+1) + `) AS t
 			ORDER BY t.id`
 		rows, err := s.pool.Query(ctx, sql, a...)
 		if err != nil {

@@ -49,7 +49,7 @@ func (s *Store) LayerStats(ctx context.Context, c *Catalog) ([]LayerStat, error)
 			}
 		} else {
 			row := s.pool.QueryRow(ctx, `SELECT `+statColumns+`
-				FROM (SELECT count(*) AS n, ST_Extent(geom) AS e FROM `+l.Relation()+`) x`)
+				FROM (SELECT count(*) AS n, ST_Extent(geom) AS e FROM `+l.relation()+`) x`)
 			if err := scanStat(row, &st); err != nil {
 				return nil, fmt.Errorf("store: layer %s stats: %w", l.ID, Classify(err))
 			}

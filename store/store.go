@@ -21,8 +21,8 @@ type Store struct {
 	listeners listeners
 }
 
-// New wraps a pool built by OpenPool. The catalog is empty until LoadCatalog runs.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
+// newStore wraps a pool built by openPool. The catalog is empty until LoadCatalog runs.
+func newStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -30,9 +30,6 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
 	s.catalog.Store(&Catalog{byID: map[string]*Layer{}})
 	return s
 }
-
-// Pool exposes the pool for statistics (metrics); queries go through Store methods.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

@@ -250,7 +250,7 @@ func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode W
 func (s *Store) lockVersion(ctx context.Context, tx pgx.Tx, l *Layer, id int64, ifVersion int) error {
 	where, a := featureWhere(l, id)
 	var v int32
-	err := tx.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
+	err := tx.QueryRow(ctx, `SELECT version FROM `+l.relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return clientError(ErrNotFound, "no feature %d in %s", id, l.ID)
 	}
@@ -284,7 +284,7 @@ func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureI
 		cols = append(cols, "geom")
 		vals = append(vals, geometrySQL(l, a, in))
 	}
-	rel := l.Relation()
+	rel := l.relation()
 	if mode == WriteCreate {
 		return `INSERT INTO ` + rel + ` (` + strings.Join(cols, ", ") + `) VALUES (` + strings.Join(vals, ", ") +
 			`) RETURNING id, version`, nil
@@ -306,7 +306,7 @@ func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in Featur
 		props[k] = v
 	}
 	b, _ := json.Marshal(props)
-	rel := l.Relation()
+	rel := l.relation()
 	if mode == WriteCreate {
 		return `INSERT INTO ` + rel + ` (layer_id, properties, geom) VALUES (` + a.add(l.ID) + `, jsonb_strip_nulls(` +
 			a.add(string(b)) + `::jsonb), ` + geometrySQL(l, a, in) + `) RETURNING id, version`
@@ -318,7 +318,7 @@ func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in Featur
 	if hasGeom {
 		set += ", geom = " + geometrySQL(l, a, in)
 	}
-	return `UPDATE ` + rel + ` SET ` + set + ` WHERE id = ` + a.add(id) + ` AND layer_id = ` + a.add(l.ID) + ` RETURNING id, version`
+	return `UPDATE ` + rel + ` AS t SET ` + set + ` WHERE t.id = ` + a.add(id) + ` AND ` + l.ownRows("t", a) + ` RETURNING id, version`
 }
 
 // DeleteFeature deletes one feature of l as actor, conditional on ifVersion when > 0.
@@ -327,7 +327,7 @@ func (s *Store) DeleteFeature(ctx context.Context, actor string, l *Layer, id in
 		if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM `+l.Relation()+` WHERE id = $1`, id)
+		_, err := tx.Exec(ctx, `DELETE FROM `+l.relation()+` WHERE id = $1`, id)
 		return err
 	})
 	if err != nil {
@@ -340,7 +340,7 @@ func (s *Store) DeleteFeature(ctx context.Context, actor string, l *Layer, id in
 func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, error) {
 	where, a := featureWhere(l, id)
 	var v int32
-	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where, a...).Scan(&v)
+	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.relation()+` AS t WHERE `+where, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
@@ -354,8 +354,7 @@ func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, er
 func featureWhere(l *Layer, id int64) (string, args) {
 	var a args
 	where := "t.id = " + a.add(id)
-	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("t", &a); f != "" {
 		where += " AND " + f
 	}
 	return where, a
@@ -377,13 +376,13 @@ type FeatureVersionInfo struct {
 func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []Attribute) ([]FeatureVersionInfo, error) {
 	where, a := featureWhere(l, id)
 	sql := `SELECT version, sys_from, NULL::timestamptz AS sys_to, changed_by, import_id, false AS deleted, ` + featureSQL(l, "t", attrs) + `::text
-		FROM ` + l.Relation() + ` AS t WHERE ` + where + `
+		FROM ` + l.relation() + ` AS t WHERE ` + where + `
 		UNION ALL
 		SELECT version, sys_from, sys_to, changed_by, import_id,
-		       NOT EXISTS (SELECT 1 FROM ` + l.Relation() + ` c WHERE c.id = t.id)
-		         AND version = (SELECT max(version) FROM ` + l.HistoryRelation() + ` h WHERE h.id = t.id),
+		       NOT EXISTS (SELECT 1 FROM ` + l.relation() + ` c WHERE c.id = t.id)
+		         AND version = (SELECT max(version) FROM ` + l.historyRelation() + ` h WHERE h.id = t.id),
 		       ` + featureSQL(l, "t", attrs) + `::text
-		FROM ` + l.HistoryRelation() + ` AS t WHERE ` + where + `
+		FROM ` + l.historyRelation() + ` AS t WHERE ` + where + `
 		ORDER BY version`
 	rows, err := s.pool.Query(ctx, sql, a...)
 	if err != nil {

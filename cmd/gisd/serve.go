@@ -112,12 +112,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := ensureSchema(cfg.DB.URL, cfg.Migrate, log.Info); err != nil {
 		return err
 	}
-	pool, err := cfg.DB.open(ctx, cfg.StatementTimeout)
+	st, err := cfg.DB.open(ctx, cfg.StatementTimeout, log)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool, log)
+	defer st.Close()
 	if _, err := st.LoadCatalog(ctx); err != nil {
 		return err
 	}
