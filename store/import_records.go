@@ -38,6 +38,7 @@ func (s *Store) reapInterrupted(ctx context.Context) error {
 	_, err := s.pool.Exec(ctx, `UPDATE imports i SET state = 'failed', error = $2, finished_at = now()
 		WHERE i.state = 'running' AND i.started_at < now() - interval '1 minute'
 		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+		                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		                   AND l.classid::bigint = $1 AND l.objid::bigint = (i.id % 2147483647) AND l.objsubid = 2)`,
 		lockImportJob, interruptedMessage)
 	return err
