@@ -78,18 +78,8 @@ func (s *Server) StopImports(ctx context.Context) {
 	}
 }
 
-// importJobs is the server's job registry, made by importRoutes while New builds the server.
+// importJobs is the server's job registry, made by New.
 func (s *Server) importJobs() *importJobs { return s.imports }
-
-// importRoutes are the routes of imports. Importing and reverting change layers wholesale, so
-// they need the admin scope (see Principal).
-func (s *Server) importRoutes(v1 *gin.RouterGroup) {
-	s.imports = newImportJobs(s.cfg.Imports)
-	v1.POST("/layers/:layer/imports", s.mayImport, s.startImport)
-	v1.GET("/imports", requireAdmin, s.listImports)
-	v1.GET("/imports/:id", s.mayManageImport, s.getImport)
-	v1.DELETE("/imports/:id", s.mayManageImport, s.deleteImport)
-}
 
 // mayImport lets an admin key import anywhere and create layers, and a key with write scope on
 // an existing layer import into it (the application that owns the data).
@@ -234,18 +224,17 @@ func (s *Server) startImport(c *gin.Context) {
 	case "gzip", "x-gzip":
 		gz = true
 	default:
-		problem(c, http.StatusUnsupportedMediaType, "Content-Encoding "+quoteForMessage(enc)+" is not supported; send the file as is or gzip-compressed")
+		fail(c, errorf(errUnsupportedMedia, "Content-Encoding %s is not supported; send the file as is or gzip-compressed", quoteForMessage(enc)))
 		return
 	}
 	if c.Request.ContentLength > jobs.cfg.MaxBytes {
-		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
+		fail(c, errorf(errTooLarge, "the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
 		return
 	}
 	select {
 	case jobs.sem <- struct{}{}:
 	default:
-		c.Header("Retry-After", "30")
-		problem(c, http.StatusServiceUnavailable, fmt.Sprintf("%d imports are already running; try again later", cap(jobs.sem)))
+		fail(c, errorf(errBusy, "%d imports are already running; try again later", cap(jobs.sem)))
 		return
 	}
 	release := func() { <-jobs.sem }
@@ -254,7 +243,7 @@ func (s *Server) startImport(c *gin.Context) {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
 			release()
-			problem(c, http.StatusBadRequest, "the body is not valid gzip")
+			fail(c, errorf(errBadRequest, "the body is not valid gzip"))
 			return
 		}
 		body = &limitReader{r: zr, limit: jobs.cfg.MaxBytes}
@@ -290,7 +279,10 @@ func (s *Server) startImport(c *gin.Context) {
 			log.Info("import finished", "state", job.res.State, "read", job.res.Counts.Read, "rejected", job.res.Counts.Rejected)
 		}
 	}()
-	s.auditWrite(c, opt.Layer, nil, http.StatusAccepted, map[string]any{"import": im.ID(), "mode": opt.Mode, "dry_run": opt.DryRun, "create": opt.Create})
+	// The audit records the status the client gets, which is known once the handler answers.
+	defer func() {
+		s.auditWrite(c, opt.Layer, nil, c.Writer.Status(), map[string]any{"import": im.ID(), "mode": opt.Mode, "dry_run": opt.DryRun, "create": opt.Create})
+	}()
 
 	// Answer once the import has stopped reading the body — the handler must not return while
 	// it still reads — or when the job is cancelled while the body is still arriving (returning
@@ -307,7 +299,7 @@ func (s *Server) startImport(c *gin.Context) {
 		select {
 		case <-job.done:
 		default:
-			problem(c, http.StatusConflict, fmt.Sprintf("import %d was cancelled while its body was being uploaded; nothing was written", im.ID()))
+			fail(c, errorf(store.ErrConflict, "import %d was cancelled while its body was being uploaded; nothing was written", im.ID()))
 			return
 		}
 	}
@@ -340,27 +332,26 @@ func (s *Server) startImport(c *gin.Context) {
 func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 	var tooBig *errBodyTooLarge
 	var ie *store.ImportError
-	msg := err.Error()
+	msg := store.ClientMessage(err)
 	if errors.As(err, &ie) {
 		msg = ie.Msg
 	}
-	detail := fmt.Sprintf("import %d: %s (GET /api/v1/imports/%d has the record)", id, msg, id)
+	var kind error
 	switch {
 	case errors.As(err, &tooBig):
-		problem(c, http.StatusRequestEntityTooLarge, detail)
+		kind = errTooLarge
 	case errors.Is(err, geo.ErrGeoJSON) && !errors.Is(err, store.ErrInvalid):
-		problem(c, http.StatusBadRequest, detail)
-	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
-		problem(c, http.StatusUnprocessableEntity, detail)
-	case errors.Is(err, store.ErrInvalid):
-		problem(c, http.StatusUnprocessableEntity, detail)
+		kind = errBadRequest // not GeoJSON at all
+	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS), errors.Is(err, store.ErrInvalid):
+		kind = errContent // GeoJSON whose content is refused
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.Is(err, io.ErrUnexpectedEOF):
-		problem(c, http.StatusBadRequest, detail)
+		kind = errBadRequest
 	case ie != nil && ie.State == store.StateCancelled:
-		problem(c, http.StatusConflict, detail)
+		kind = store.ErrConflict
 	default:
 		return false
 	}
+	fail(c, &clientError{kind: kind, msg: fmt.Sprintf("import %d: %s (GET /api/v1/imports/%d has the record)", id, msg, id), cause: err})
 	return true
 }
 
@@ -394,7 +385,7 @@ func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
 func importID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		problem(c, http.StatusNotFound, "no import "+quoteForMessage(c.Param("id")))
+		fail(c, notFound("no import %s", quoteForMessage(c.Param("id"))))
 		return 0, false
 	}
 	return id, true

@@ -47,6 +47,25 @@ func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 				target, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 		}
 	}
+	// A write meets the same lock: the client, the audit log and the metrics all say 503 (the
+	// audit used to record 500 for it).
+	_, writer := mustKey(t, s, "writer", []string{"parcels:write"}, nil)
+	code, hdr, body := send(t, h, "PATCH", "/ogc/collections/parcels/items/1", `{"type":"Feature","properties":{"address":"x"}}`,
+		map[string]string{"Authorization": "Bearer " + writer, "If-Match": "*", "X-Request-Id": "locked-write"})
+	if code != 503 || hdr.Get("Retry-After") == "" {
+		t.Errorf("PATCH with the layer locked = %d %q %s, want 503 with Retry-After", code, hdr.Get("Retry-After"), body)
+	}
+	var audited int
+	if err := storetest.Pool(t, url).QueryRow(ctx, `SELECT status FROM audit_log WHERE request_id = 'locked-write'`).Scan(&audited); err != nil {
+		t.Fatal(err)
+	}
+	if audited != code {
+		t.Errorf("the audit log records %d for the write, the client got %d", audited, code)
+	}
+	metrics := get("/metrics").Body.String()
+	if want := `gisd_http_problems_total{route="/ogc/collections/:collection/items/:feature",status="503",type="locked"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("metrics lack %s", want)
+	}
 	if rec := get("/ogc/collections/admin_units/items?limit=1"); rec.Code != 200 {
 		t.Errorf("another layer while parcels is locked = %d %s, want 200", rec.Code, rec.Body)
 	}

@@ -16,7 +16,9 @@ import (
 // keeps tests that build several servers independent.
 type metrics struct {
 	reg      *prometheus.Registry
+	serve    gin.HandlerFunc
 	requests *prometheus.CounterVec
+	problems *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
@@ -27,28 +29,36 @@ func newMetrics(pool func() store.PoolStats) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gisd_http_requests_total", Help: "HTTP requests by method, route and status.",
 		}, []string{"method", "route", "status"}),
+		problems: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gisd_http_problems_total",
+			Help: "Error answers by route, status and problem type (the error table's, as the client got it).",
+		}, []string{"route", "status", "type"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gisd_http_request_duration_seconds",
 			Help:    "HTTP request latency by method and route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency,
+	m.reg.MustRegister(m.requests, m.problems, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		m.reg.MustRegister(poolCollector{pool})
 	}
+	m.serve = m.handler()
 	return m
 }
 
-func (m *metrics) observe(method, route string, status int, d time.Duration) {
+// observe counts a served request; problem is the problem type it was answered with, if any.
+func (m *metrics) observe(method, route string, status int, problem string, d time.Duration) {
 	m.requests.WithLabelValues(method, route, itoa(status)).Inc()
+	if problem != "" {
+		m.problems.WithLabelValues(route, itoa(status), problem).Inc()
+	}
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
 }
 
 func (m *metrics) handler() gin.HandlerFunc {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
-	return gin.WrapH(h)
+	return gin.WrapH(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 }
 
 // poolCollector exports the database pool's statistics at scrape time.

@@ -141,20 +141,28 @@ func TestAuth_KeysAPIAndSecretsHashed(t *testing.T) {
 	if leaked {
 		t.Error("the secret is stored in clear")
 	}
-	for _, bad := range []string{
-		`{"name":"x","scopes":["parcels:delete"]}`,
-		`{"name":"","scopes":["parcels:read"]}`,
-		`{"name":"x","scopes":["parcels:read"],"expires_at":"2001-01-01"}`,
-		`{"name":"x","scopes":["parcels:read"],"expires_at":"tomorrow"}`,
-		`{"name":"x","scope":["parcels:read"]}`,
-		`not json`,
+	// A body that does not parse or has the wrong shape is 400, a refused value in a
+	// well-formed one 422 (the README's rule; this test accepted either before).
+	for _, bad := range []struct {
+		body string
+		want int
+	}{
+		{`{"name":"x","scopes":["parcels:delete"]}`, 422},
+		{`{"name":"","scopes":["parcels:read"]}`, 422},
+		{`{"name":"x","scopes":["parcels:read"],"expires_at":"2001-01-01"}`, 422},
+		{`{"name":"x","scopes":["parcels:read"],"expires_at":"tomorrow"}`, 422},
+		{`{"name":"x","scopes":["parcels:read"],"rate_limit":0}`, 422},
+		{`{"name":"x","scope":["parcels:read"]}`, 400},
+		{`{"name":"x","scopes":"parcels:read"}`, 400},
+		{`{"name":"x\u0000","scopes":["parcels:read"]}`, 400},
+		{`not json`, 400},
 	} {
-		req := httptest.NewRequest("POST", "/api/v1/keys", strings.NewReader(bad))
+		req := httptest.NewRequest("POST", "/api/v1/keys", strings.NewReader(bad.body))
 		req.Header.Set("Authorization", "Bearer "+admin)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code != 400 && rec.Code != 422 {
-			t.Errorf("create key with %s: %d, want 400", bad, rec.Code)
+		if rec.Code != bad.want || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("create key with %s: %d %s, want %d", bad.body, rec.Code, rec.Body, bad.want)
 		}
 	}
 	// Revoking through the API takes effect on the next request.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
 	"github.com/dongnai-gis/gisd/vntime"
 )
@@ -25,19 +25,6 @@ const mvtContentType = "application/vnd.mapbox-vector-tile"
 // changes as soon as its data does, and a revalidation is a cheap 304.
 const defaultTileCacheControl = "no-cache"
 
-// tileRoutes serves GET/HEAD /tiles/{layers}/{z}/{x}/{y}.mvt and /tiles/{layers}.json, with
-// the query parameters date, filter, filter-lang and filter-crs. Gin's router cannot hold both
-// shapes next to each other, so one catch-all route parses the path itself, strictly. Without a
-// tile service there are no tile routes.
-func (s *Server) tileRoutes(r *gin.Engine) {
-	if s.cfg.Tiles == nil {
-		return
-	}
-	r.GET("/tiles/*path", s.tiles)
-	r.HEAD("/tiles/*path", s.tiles)
-	s.metrics.reg.MustRegister(tileCacheCollector{s.cfg.Tiles})
-}
-
 func (s *Server) tiles(c *gin.Context) {
 	p := strings.TrimPrefix(c.Param("path"), "/")
 	parts := strings.Split(p, "/")
@@ -45,19 +32,19 @@ func (s *Server) tiles(c *gin.Context) {
 	case 1:
 		name, ext, ok := cutExt(parts[0])
 		if !ok || ext != "json" {
-			problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+			fail(c, notFound("no resource at %s: want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt", quoteForMessage(c.Request.URL.Path)))
 			return
 		}
 		s.tileJSON(c, name)
 	case 4:
 		y, ext, ok := cutExt(parts[3])
 		if !ok || ext != "mvt" {
-			problem(c, http.StatusNotFound, "unknown tile format "+quoteForMessage(ext)+": tiles are served as .mvt")
+			fail(c, notFound("unknown tile format %s: tiles are served as .mvt", quoteForMessage(ext)))
 			return
 		}
 		s.tile(c, parts[0], parts[1], parts[2], y)
 	default:
-		problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+		fail(c, notFound("no resource at %s: want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt", quoteForMessage(c.Request.URL.Path)))
 	}
 }
 
@@ -96,6 +83,10 @@ func tileQuery(c *gin.Context) (tileParams, bool) {
 			badParam(c, "date", "want a date as YYYY-MM-DD, got "+quoteForMessage(dates[0]))
 			return p, false
 		}
+		if !inDatabaseRange(d) {
+			badParam(c, "date", outOfRange)
+			return p, false
+		}
 		p.date = d
 		p.filterQ.Set("date", dates[0])
 	}
@@ -125,23 +116,6 @@ func (p tileParams) request(c *gin.Context, list string) tiles.Request {
 	return tiles.Request{Layers: list, CanRead: principal(c).CanRead, Date: p.date, Filter: p.filter, FilterCRS: p.crs}
 }
 
-// tileError answers a refusal or failure of the tile service.
-func tileError(c *gin.Context, err error) {
-	var re *tiles.RequestError
-	switch {
-	case errors.As(err, &re) && errors.Is(err, tiles.ErrUnknownLayer):
-		problem(c, http.StatusNotFound, re.Reason, InvalidParam{Name: re.Param, Reason: re.Reason})
-	case errors.As(err, &re):
-		badParam(c, re.Param, re.Reason)
-	case errors.Is(err, tiles.ErrTimeout):
-		logger(c).Warn("tile timed out", "err", err)
-		c.Header("Retry-After", "5")
-		problem(c, http.StatusServiceUnavailable, "the tile took too long to render; try again shortly")
-	default:
-		fail(c, err)
-	}
-}
-
 // tile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt: it parses the request, and the tile service
 // does the rest (layers, zoom policy, cache, rendering) in one call.
 func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
@@ -158,7 +132,7 @@ func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	req.Tile = t
 	res, err := s.cfg.Tiles.Tile(c.Request.Context(), req)
 	if err != nil {
-		tileError(c, err)
+		fail(c, err)
 		return
 	}
 	tile := res.Tile
@@ -226,7 +200,7 @@ func (s *Server) tileJSON(c *gin.Context, layerList string) {
 	}
 	tj, err := s.cfg.Tiles.TileJSON(c.Request.Context(), p.request(c, layerList), tilesURL)
 	if err != nil {
-		tileError(c, err)
+		fail(c, err)
 		return
 	}
 	cc := "public, max-age=60"
@@ -250,7 +224,7 @@ func parseTile(z, x, y string) (geo.TileID, *InvalidParam) {
 	} else if _, e := geo.ParseTile(z, x, "0"); e != nil {
 		name = "x"
 	}
-	return geo.TileID{}, &InvalidParam{Name: name, Reason: strings.TrimPrefix(err.Error(), "geo: tile: ")}
+	return geo.TileID{}, &InvalidParam{Name: name, Reason: store.ClientMessage(err)}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (RFC 9110 §12.5.3):

@@ -24,11 +24,15 @@ type GeoJSONError struct {
 	kind    error // a second sentinel (ErrUnknownCRS for a bad crs member), or nil
 }
 
-func (e *GeoJSONError) Error() string {
+func (e *GeoJSONError) Error() string { return "geo: " + e.ClientMessage() }
+
+// ClientMessage says where and what, for the person who sent the file (without the package
+// prefix Error carries for logs).
+func (e *GeoJSONError) ClientMessage() string {
 	if e.Feature >= 0 {
-		return fmt.Sprintf("geo: geojson: feature %d (byte %d): %s", e.Feature, e.Offset, e.Msg)
+		return fmt.Sprintf("geojson: feature %d (byte %d): %s", e.Feature, e.Offset, e.Msg)
 	}
-	return fmt.Sprintf("geo: geojson: byte %d: %s", e.Offset, e.Msg)
+	return fmt.Sprintf("geojson: byte %d: %s", e.Offset, e.Msg)
 }
 
 // Unwrap lets errors.Is match ErrGeoJSON and, for a crs member that names an unknown CRS,

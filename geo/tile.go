@@ -76,7 +76,7 @@ func parseTilePart(name, s string, limit uint64) (uint64, error) {
 }
 
 func tileErr(format string, args ...any) error {
-	return &geoError{ErrInvalidTile, "tile: " + fmt.Sprintf(format, args...)}
+	return &geoError{ErrInvalidTile, fmt.Sprintf(format, args...)}
 }
 
 // String returns "z/x/y", the form used in URLs and cache keys.

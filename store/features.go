@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"github.com/dongnai-gis/gisd/cql2"
@@ -105,9 +104,6 @@ func (c pageCursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// ErrCursor is a page cursor that is malformed or was made for another sort order.
-var ErrCursor = fmt.Errorf("%w: page cursor", ErrInvalid)
-
 func decodeCursor(s string, sort []SortKey) (pageCursor, error) {
 	var c pageCursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
@@ -150,7 +146,7 @@ func (l *Layer) sortColumns(alias string, keys []SortKey, visible []Attribute) (
 	for i, k := range keys {
 		q, ok := l.Queryable(k.Property, visible)
 		if !ok || q.Type == cql2.TypeGeometry {
-			return nil, fmt.Errorf("store: %w: cannot sort %s by %s", ErrInvalid, l.ID, quoteName(k.Property))
+			return nil, fmt.Errorf("store: %w", invalidf("cannot sort %s by %s", l.ID, quoteName(k.Property)))
 		}
 		out[i] = sortColumn{sql: l.queryableColumn(alias, q).SQL, cast: castOf[q.Type], desc: k.Desc}
 	}
@@ -240,7 +236,7 @@ func bboxSQL(geomSQL string, b orb.Bound, crs geo.CRS, a *args) (string, error) 
 	}
 	if !crs.Projected {
 		if err := geo.ValidateLonLatBound(b); err != nil {
-			return "", fmt.Errorf("store: %w: %v", ErrInvalid, err)
+			return "", fmt.Errorf("store: %w", invalidf("%s", ClientMessage(err)))
 		}
 	}
 	env := "ST_MakeEnvelope(" + a.add(b.Min[0]) + "::float8, " + a.add(b.Min[1]) + "::float8, " +
@@ -262,7 +258,7 @@ func bboxSQL(geomSQL string, b orb.Bound, crs geo.CRS, a *args) (string, error) 
 // timeSQL is the predicate "the row's valid time intersects r".
 func (l *Layer) timeSQL(alias string, r TimeRange, a *args) (string, error) {
 	if l.Temporal == nil {
-		return "", fmt.Errorf("store: %w: layer %s has no time", ErrInvalid, l.ID)
+		return "", fmt.Errorf("store: %w", invalidf("layer %s has no time", l.ID))
 	}
 	var parts []string
 	bound := func(attr string, t time.Time, op string) error {
@@ -311,7 +307,7 @@ func (l *Layer) selectedAttributes(names []string, visible []Attribute) ([]Attri
 	for _, n := range names {
 		i := slices.IndexFunc(visible, func(a Attribute) bool { return a.Name == n })
 		if i < 0 {
-			return nil, fmt.Errorf("store: %w: %s has no property %s the caller may see", ErrInvalid, l.ID, quoteName(n))
+			return nil, fmt.Errorf("store: %w", invalidf("%s has no property %s the caller may see", l.ID, quoteName(n)))
 		}
 		out = append(out, visible[i])
 	}
@@ -347,7 +343,7 @@ func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 	if q.Filter != nil {
 		w, err := l.filterSQL(alias, q.Visible, q.Filter, q.FilterCRS, a)
 		if err != nil {
-			return nil, fmt.Errorf("store: filter on %s: %w", l.ID, err)
+			return nil, fmt.Errorf("store: filter on %s: %w", l.ID, Classify(err))
 		}
 		where = append(where, w)
 	}
@@ -366,10 +362,10 @@ func whereClause(where []string) string {
 func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, error) {
 	l := q.Layer
 	if l == nil {
-		return FeaturePage{}, fmt.Errorf("store: features: %w: no layer", ErrInvalid)
+		return FeaturePage{}, fmt.Errorf("store: features: %w", invalidf("no layer"))
 	}
 	if q.Limit < 1 || q.Limit > MaxFeatureLimit {
-		return FeaturePage{}, fmt.Errorf("store: features: %w: limit %d outside 1..%d", ErrInvalid, q.Limit, MaxFeatureLimit)
+		return FeaturePage{}, fmt.Errorf("store: features: %w", invalidf("limit %d outside 1..%d", q.Limit, MaxFeatureLimit))
 	}
 	if q.CRS.SRID == 0 {
 		q.CRS = geo.CRS84
@@ -448,7 +444,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, erro
 		return rs.Err()
 	})
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
-		return FeaturePage{}, fmt.Errorf("store: features of %s: %w", l.ID, queryError(err))
+		return FeaturePage{}, fmt.Errorf("store: features of %s: %w", l.ID, Classify(err))
 	}
 
 	more := len(rows) > q.Limit
@@ -499,9 +495,9 @@ func (s *Store) Feature(ctx context.Context, l *Layer, id int64, crs geo.CRS, pr
 	var out []byte
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&out); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+			return nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 		}
-		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, queryError(err))
+		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, Classify(err))
 	}
 	return out, nil
 }
@@ -529,30 +525,7 @@ func (s *Store) TemporalExtent(ctx context.Context, l *Layer) (start, end *time.
 		CASE WHEN bool_or(` + e1 + ` IS NULL) THEN NULL ELSE max(` + e1 + `)::timestamptz END
 		FROM ` + l.relation() + ` AS ` + alias + where
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&start, &end); err != nil {
-		return nil, nil, fmt.Errorf("store: temporal extent of %s: %w", l.ID, queryError(err))
+		return nil, nil, fmt.Errorf("store: temporal extent of %s: %w", l.ID, Classify(err))
 	}
 	return start, end, nil
-}
-
-// queryError turns the PostgreSQL errors a client's input can cause into ErrInvalid (a
-// geometry PostGIS cannot use, a value out of a type's range) and a statement timeout into
-// ErrTimeout; the rest pass through to be logged as server errors.
-func queryError(err error) error {
-	if le := lockError(err); le != nil {
-		return le
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "57014": // query_canceled: statement_timeout (client cancellations surface as ctx errors)
-			return fmt.Errorf("%w: %w", ErrTimeout, err)
-		case "22003", "22008", "22007", "22P02", "22023":
-			return &DBError{Kind: ErrInvalid, Message: "a value in the request is out of range", cause: err}
-		case "XX000":
-			// GEOS or PROJ refusing a geometry the client sent (self-intersecting, unprojectable).
-			// Their messages describe internals; the client learns only which input to check.
-			return &DBError{Kind: ErrInvalid, Message: "a geometry in the request cannot be used (is it valid, and in the CRS it claims?)", cause: err}
-		}
-	}
-	return err
 }

@@ -242,16 +242,16 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 		opt.ChunkSize = 20000
 	}
 	if opt.MaxRejected < -1 {
-		return nil, fmt.Errorf("store: import: %w: max rejected %d: want -1 (any) or more", ErrInvalid, opt.MaxRejected)
+		return nil, fmt.Errorf("store: import: %w", invalidf("max rejected %d: want -1 (any) or more", opt.MaxRejected))
 	}
 	switch opt.Mode {
 	case ModeAppend, ModeUpsert, ModeReplace:
 	default:
-		return nil, fmt.Errorf("store: import: %w: mode %q: want append, upsert or replace", ErrInvalid, opt.Mode)
+		return nil, fmt.Errorf("store: import: %w", invalidf("mode %q: want append, upsert or replace", opt.Mode))
 	}
 	if opt.SRID != 0 {
 		if _, ok := geo.LookupCRS(opt.SRID); !ok {
-			return nil, fmt.Errorf("store: import: %w: srid %d is not supported (VN-2000 TM-3 zones such as 9212, 4326, 4756, 3405, 3406, 3857)", ErrInvalid, opt.SRID)
+			return nil, fmt.Errorf("store: import: %w", invalidf("srid %d is not supported (VN-2000 TM-3 zones such as 9212, 4326, 4756, 3405, 3406, 3857)", opt.SRID))
 		}
 	}
 	for i, k := range opt.Key {
@@ -259,28 +259,28 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 	}
 	opt.Key = slices.DeleteFunc(opt.Key, func(k string) bool { return k == "" })
 	if opt.Offline && opt.Create {
-		return nil, fmt.Errorf("store: import: %w: offline: a new layer shares its table with the other imported layers, which would all go offline; import it online", ErrInvalid)
+		return nil, fmt.Errorf("store: import: %w", invalidf("offline: a new layer shares its table with the other imported layers, which would all go offline; import it online"))
 	}
 	if opt.Create {
 		if !layerIDPattern.MatchString(opt.Layer) {
-			return nil, fmt.Errorf("store: import: %w: layer id %q: want a lower-case letter, then letters, digits or _ (at most 63)", ErrInvalid, opt.Layer)
+			return nil, fmt.Errorf("store: import: %w", invalidf("layer id %q: want a lower-case letter, then letters, digits or _ (at most 63)", opt.Layer))
 		}
 		var exists bool
 		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM layers WHERE id = $1)`, opt.Layer).Scan(&exists); err != nil {
 			return nil, fmt.Errorf("store: import: %w", err)
 		}
 		if exists {
-			return nil, fmt.Errorf("store: import: %w: layer %s already exists; import into it without --create", ErrConflict, opt.Layer)
+			return nil, fmt.Errorf("store: import: %w", clientError(ErrConflict, "layer %s already exists; import into it without --create", opt.Layer))
 		}
 		if opt.Mode != ModeAppend {
-			return nil, fmt.Errorf("store: import: %w: a new layer is created with mode append", ErrInvalid)
+			return nil, fmt.Errorf("store: import: %w", invalidf("a new layer is created with mode append"))
 		}
 		if opt.Title == "" {
 			opt.Title = opt.Layer
 		}
 		for src, dst := range opt.Map {
 			if !validAttributeName(dst) {
-				return nil, fmt.Errorf("store: import: %w: map %s=%s: attribute names are lower-case letters, digits and _", ErrInvalid, src, dst)
+				return nil, fmt.Errorf("store: import: %w", invalidf("map %s=%s: attribute names are lower-case letters, digits and _", src, dst))
 			}
 		}
 	} else {
@@ -292,27 +292,27 @@ func (s *Store) NewImport(ctx context.Context, opt ImportOptions) (*Import, erro
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("store: import: layer %s: %w (use --create to make a new layer)", opt.Layer, ErrNotFound)
+			return nil, fmt.Errorf("store: import: %w", clientError(ErrNotFound, "no layer %s (use --create to make a new layer)", opt.Layer))
 		}
 		if len(opt.Key) == 0 {
 			opt.Key = slices.Clone(defaultKeys[l.TableName])
 		}
 		if opt.Offline && l.Storage == StorageGeneric {
-			return nil, fmt.Errorf("store: import: %w: offline: layer %s shares its table with the other imported layers, which would all go offline; import it online", ErrInvalid, l.ID)
+			return nil, fmt.Errorf("store: import: %w", invalidf("offline: layer %s shares its table with the other imported layers, which would all go offline; import it online", l.ID))
 		}
 		for _, k := range opt.Key {
 			if a, ok := l.Attribute(k); !ok || a.Computed {
-				return nil, fmt.Errorf("store: import: %w: key %s is not an attribute of layer %s", ErrInvalid, k, l.ID)
+				return nil, fmt.Errorf("store: import: %w", invalidf("key %s is not an attribute of layer %s", k, l.ID))
 			}
 		}
 		for src, dst := range opt.Map {
 			if a, ok := l.Attribute(dst); !ok || a.Computed {
-				return nil, fmt.Errorf("store: import: %w: map %s=%s: %s is not a writable attribute of layer %s", ErrInvalid, src, dst, dst, l.ID)
+				return nil, fmt.Errorf("store: import: %w", invalidf("map %s=%s: %s is not a writable attribute of layer %s", src, dst, dst, l.ID))
 			}
 		}
 	}
 	if opt.Mode == ModeUpsert && len(opt.Key) == 0 {
-		return nil, fmt.Errorf("store: import: %w: upsert needs --key (the attributes that identify a feature)", ErrInvalid)
+		return nil, fmt.Errorf("store: import: %w", invalidf("upsert needs --key (the attributes that identify a feature)"))
 	}
 	options, _ := json.Marshal(map[string]any{
 		"key": opt.Key, "map": opt.Map, "dry_run": opt.DryRun, "strict": opt.Strict, "create": opt.Create, "offline": opt.Offline,
@@ -351,7 +351,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*Im
 // is under way has returned: to abandon a reader blocked on the network, close it.
 func (im *Import) Run(ctx context.Context, r io.Reader) (*ImportResult, error) {
 	if im.ran.Swap(true) {
-		return nil, fmt.Errorf("store: import %d: %w: already run", im.id, ErrConflict)
+		return nil, fmt.Errorf("store: %w", clientError(ErrConflict, "import %d has already run", im.id))
 	}
 	im.started = time.Now()
 	im.setPhase("reading")
@@ -425,11 +425,11 @@ func publicMessage(err error) string {
 	case errors.As(err, &re):
 		return "reading the input failed after " + fmt.Sprint(re.Offset) + " bytes: " + re.Err.Error() + "; nothing was written"
 	case errors.Is(err, geo.ErrGeoJSON), errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
-		return strings.TrimPrefix(err.Error(), "geo: ") + "; nothing was written"
-	case errors.As(err, &dbe):
+		return ClientMessage(err) + "; nothing was written"
+	case errors.As(err, &dbe) && dbe.cause != nil && (errors.Is(dbe, ErrInvalid) || errors.Is(dbe, ErrConflict)):
 		return "the database refused the data: " + dbe.Message + "; nothing was written"
 	case errors.Is(err, ErrInvalid):
-		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "store: "), "invalid: ")
+		return ClientMessage(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "cancelled; nothing was written"
 	}
@@ -491,7 +491,7 @@ func quoteField(s string) string {
 func tooMany(rejected int64, max int) error {
 	allow := "pass --max-rejected N (max_rejected=N over HTTP) to commit the accepted features anyway"
 	if max > 0 {
-		return fmt.Errorf("%w: %d features rejected, more than the %d allowed; nothing was written (see the report)", ErrTooManyRejected, rejected, max)
+		return clientError(ErrTooManyRejected, "%d features rejected, more than the %d allowed; nothing was written (see the report)", rejected, max)
 	}
-	return fmt.Errorf("%w: %d features rejected; nothing was written (see the report; fix them, or %s)", ErrTooManyRejected, rejected, allow)
+	return clientError(ErrTooManyRejected, "%d features rejected; nothing was written (see the report; fix them, or %s)", rejected, allow)
 }

@@ -38,6 +38,7 @@ func (s *Store) reapInterrupted(ctx context.Context) error {
 	_, err := s.pool.Exec(ctx, `UPDATE imports i SET state = 'failed', error = $2, finished_at = now()
 		WHERE i.state = 'running' AND i.started_at < now() - interval '1 minute'
 		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+		                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		                   AND l.classid::bigint = $1 AND l.objid::bigint = (i.id % 2147483647) AND l.objsubid = 2)`,
 		lockImportJob, interruptedMessage)
 	return err
@@ -68,7 +69,7 @@ func (s *Store) ImportRecord(ctx context.Context, id int64) (ImportRecord, error
 	}
 	r, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importColumns+`, report FROM imports WHERE id = $1`, id), true)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return ImportRecord{}, fmt.Errorf("store: import %d: %w", id, ErrNotFound)
+		return ImportRecord{}, fmt.Errorf("store: %w", clientError(ErrNotFound, "no import %d", id))
 	}
 	if err != nil {
 		return ImportRecord{}, fmt.Errorf("store: import %d: %w", id, err)

@@ -101,14 +101,14 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 		run.step("indexes")
 	}
 	if run.counts.Read == 0 {
-		return nil, fmt.Errorf("%w: the input holds no features", ErrInvalid)
+		return nil, invalidf("the input holds no features")
 	}
 	rejected := im.rejected.Load() + run.sqlRej
 	if err := run.checkRejected(); err != nil {
 		return nil, err
 	}
 	if rejected == run.counts.Read {
-		return nil, fmt.Errorf("%w: all %d features were rejected; nothing was written (see the report)", ErrInvalid, rejected)
+		return nil, invalidf("all %d features were rejected; nothing was written (see the report)", rejected)
 	}
 	state := StateCommitted
 	if im.opt.DryRun {
@@ -131,7 +131,7 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, constraintError(err)
+		return nil, Classify(err)
 	}
 	if run.t.create {
 		if _, err := s.LoadCatalog(ctx); err != nil {
@@ -314,7 +314,7 @@ func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error 
 			if perr := stop(); perr != nil && !errors.Is(perr, context.Canceled) {
 				return perr
 			}
-			return constraintError(err)
+			return Classify(err)
 		}
 		if src.done {
 			if err := stop(); err != nil {
@@ -422,7 +422,7 @@ func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- *stag
 		var ok bool
 		row, ok = run.feature(&f, &conv, row[:0])
 		if run.t.tooManyFields() {
-			return fmt.Errorf("%w: the features use more than %d distinct field names", ErrInvalid, maxFieldNames)
+			return invalidf("the features use more than %d distinct field names", maxFieldNames)
 		}
 		if !ok {
 			continue
@@ -524,7 +524,7 @@ func (run *importRun) feature(f *geo.Feature, conv *convertedFeature, row []any)
 	// spends its time on checks and writes (geo agrees with PROJ to 0.1 mm).
 	if run.srid != geo.SRIDWGS84 {
 		if err := geo.UnprojectFlat(g.FlatCoords(), g.Stride(), run.srid); err != nil {
-			return reject("bad_geometry", "", fmt.Sprintf("the coordinates cannot be converted from EPSG:%d: %s", run.srid, strings.TrimPrefix(err.Error(), "geo: ")))
+			return reject("bad_geometry", "", fmt.Sprintf("the coordinates cannot be converted from EPSG:%d: %s", run.srid, ClientMessage(err)))
 		}
 	}
 	// EWKB carries the SRID, so PostGIS knows the CRS of each value without a parameter.
@@ -565,7 +565,7 @@ func nilIfBlank(s string) any {
 func (run *importRun) checkCreateKey() error {
 	for _, k := range run.t.keyAttrs {
 		if _, ok := run.t.attrs[k]; !ok {
-			return fmt.Errorf("%w: key %s is not a field of the file (fields become attributes with normalized names)", ErrInvalid, k)
+			return invalidf("key %s is not a field of the file (fields become attributes with normalized names)", k)
 		}
 	}
 	return nil

@@ -410,7 +410,7 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 		}
 		tag, err := tx.Exec(ctx, sql, args...)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		run.counts.Deleted = tag.RowsAffected()
 	}
@@ -446,7 +446,7 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 		tag, err := tx.Exec(ctx, `UPDATE `+rel+` t SET `+set+`, geom = p.final_geom, import_id = $1
 			FROM `+run.finalSQL()+` p WHERE `+cond+` AND NOT `+rejectedSQL+` AND `+distinct, args...)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		run.counts.Updated += tag.RowsAffected()
 		run.counts.Unchanged += matched - tag.RowsAffected()
@@ -455,7 +455,7 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 	tag, err := tx.Exec(ctx, `INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
 		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL+notMatched, args...)
 	if err != nil {
-		return constraintError(err)
+		return Classify(err)
 	}
 	run.counts.Inserted += tag.RowsAffected()
 	return nil
@@ -481,7 +481,7 @@ func (run *importRun) createLayer(ctx context.Context, tx pgx.Tx) error {
 		VALUES ($1, $2, $3, 'generic', $4, $5, 'public')`,
 		run.im.opt.Layer, run.im.opt.Title, fmt.Sprintf("imported from %s (import %d)", run.im.opt.Source, run.im.id), run.layerType, b)
 	if err != nil {
-		return constraintError(err)
+		return Classify(err)
 	}
 	run.counts.LayerCreated = true
 	return nil
@@ -546,7 +546,7 @@ func (run *importRun) rebuildIndexes(ctx context.Context, tx pgx.Tx) error {
 	for _, def := range run.droppedIndexes {
 		if _, err := tx.Exec(ctx, def); err != nil {
 			// A unique index refusing the layer's rows is the import's fault, said as such.
-			return constraintError(fmt.Errorf("offline: rebuild an index: %w", err))
+			return Classify(fmt.Errorf("offline: rebuild an index: %w", err))
 		}
 	}
 	run.droppedIndexes = nil

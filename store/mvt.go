@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
@@ -312,7 +311,7 @@ const cancelGrace = 5 * time.Second
 func (s *Store) queryTile(ctx context.Context, sql string, args []any) ([]byte, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: tile: %w", err)
+		return nil, fmt.Errorf("store: tile: %w", Classify(err))
 	}
 	defer conn.Release()
 
@@ -343,14 +342,7 @@ func (s *Store) queryTile(ctx context.Context, sql string, args []any) ([]byte, 
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("store: tile: %w", ctx.Err())
 		}
-		if le := lockError(err); le != nil {
-			return nil, fmt.Errorf("store: tile: %w", le)
-		}
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "57014" { // query_canceled: statement_timeout
-			return nil, fmt.Errorf("store: tile: %w: %s", ErrTimeout, pgErr.Message)
-		}
-		return nil, fmt.Errorf("store: tile: %w", err)
+		return nil, fmt.Errorf("store: tile: %w", Classify(err))
 	}
 	return tile, nil
 }

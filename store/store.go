@@ -34,7 +34,7 @@ func newStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
+		return fmt.Errorf("store: ping: %w", Classify(err))
 	}
 	return nil
 }

@@ -17,9 +17,6 @@ import (
 // Every write runs as the caller (gisd.actor), so history, the change feed and tile invalidation
 // follow from the schema's triggers; optimistic concurrency uses the feature's version.
 
-// ErrPrecondition is a write whose expected version is not the feature's current one.
-var ErrPrecondition = errors.New("the feature has changed since that version")
-
 // FeatureInput is a feature sent by a client: a GeoJSON geometry in SRID (4326 when zero; the
 // longitude comes first) and properties as decoded with json.Decoder.UseNumber.
 type FeatureInput struct {
@@ -43,10 +40,6 @@ const (
 type WriteResult struct {
 	ID      int64
 	Version int
-}
-
-func invalidf(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
 }
 
 // typedValue converts a decoded JSON value to the Go value bound for attribute a, with the SQL
@@ -183,11 +176,11 @@ func (s *Store) validateGeometry(ctx context.Context, tx pgx.Tx, l *Layer, in Fe
 	err := tx.QueryRow(ctx, `SELECT replace(GeometryType(g), 'MULTI', 'Multi'), ST_IsEmpty(g), coalesce(ST_IsValidReason(g), '')
 		FROM (SELECT `+g+` AS g) x`, a...).Scan(&typ, &empty, &reason)
 	if err != nil {
-		var dbe *DBError
-		if errors.As(constraintError(err), &dbe) {
-			return invalidf("the geometry is not valid GeoJSON in EPSG:%d", max(in.SRID, 4326))
+		// PostGIS refusing the GeoJSON is the client's mistake; a database that went away is not.
+		if err := Classify(err); !errors.Is(err, ErrInvalid) {
+			return err
 		}
-		return invalidf("the geometry cannot be read: it must be a GeoJSON geometry object")
+		return invalidf("the geometry is not valid GeoJSON in EPSG:%d", max(in.SRID, 4326))
 	}
 	if empty {
 		return invalidf("the geometry is empty")
@@ -248,7 +241,7 @@ func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode W
 		return nil
 	})
 	if err != nil {
-		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, constraintError(err))
+		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
 	}
 	return res, nil
 }
@@ -259,7 +252,7 @@ func (s *Store) lockVersion(ctx context.Context, tx pgx.Tx, l *Layer, id int64, 
 	var v int32
 	err := tx.QueryRow(ctx, `SELECT version FROM `+l.relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("feature %d: %w", id, ErrNotFound)
+		return clientError(ErrNotFound, "no feature %d in %s", id, l.ID)
 	}
 	if err != nil {
 		return err
@@ -338,7 +331,7 @@ func (s *Store) DeleteFeature(ctx context.Context, actor string, l *Layer, id in
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: %s feature: %w", l.ID, constraintError(err))
+		return fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
 	}
 	return nil
 }
@@ -349,10 +342,10 @@ func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, er
 	var v int32
 	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.relation()+` AS t WHERE `+where, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+		return 0, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, err)
+		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, Classify(err))
 	}
 	return int(v), nil
 }
@@ -393,7 +386,7 @@ func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []
 		ORDER BY version`
 	rows, err := s.pool.Query(ctx, sql, a...)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, err)
+		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, Classify(err))
 	}
 	versions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FeatureVersionInfo, error) {
 		var v FeatureVersionInfo
@@ -404,10 +397,10 @@ func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []
 		return v, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, err)
+		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, Classify(err))
 	}
 	if len(versions) == 0 {
-		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+		return nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
 	return versions, nil
 }

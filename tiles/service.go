@@ -195,7 +195,7 @@ func resolve(cat *store.Catalog, req Request) (layers []*store.Layer, private bo
 		// Tiles carry public attributes only, so a filter may name only those: a filter on
 		// another would reveal its values one tile at a time.
 		if err := l.CheckFilter(req.Filter, req.FilterCRS); err != nil {
-			return nil, false, &RequestError{"filter", "layer " + l.ID + ": " + strings.TrimPrefix(err.Error(), "cql2: "), ErrInvalid}
+			return nil, false, &RequestError{"filter", "layer " + l.ID + ": " + store.ClientMessage(err), ErrInvalid}
 		}
 	}
 	return layers, private, nil

@@ -134,14 +134,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl,
 		Imports: api.ImportConfig{MaxBytes: int64(cfg.MaxImportBytes), Jobs: cfg.ImportJobs}})
 	go handler.Background(listenCtx)
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := newHTTPServer(cfg, handler)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -164,6 +157,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handler.StopImports(shutdownCtx)
 	log.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is the HTTP server of serve. Its MaxHeaderBytes is twice the head gisd reads
+// (api.MaxHeaderBytes): a head between the two reaches gisd, which answers 431 with a problem,
+// instead of net/http's own plain-text 431; only a head beyond twice the limit gets that one.
+func newHTTPServer(cfg serveConfig, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    2 * api.MaxHeaderBytes,
+	}
 }
 
 // ensureSchema refuses to run on a schema other than the binary's, or migrates it when allowed.
