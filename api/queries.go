@@ -34,6 +34,7 @@ const (
 func (s *Server) queryRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/parcels/at", s.parcelsAt)
 	v1.GET("/parcels/:commune/:sheet/:parcel", s.parcelByKey)
+	v1.GET("/parcels/:commune/:sheet/:parcel/extract.pdf", s.parcelExtract)
 	v1.GET("/admin-units/at", s.adminUnitsAt)
 	v1.GET("/layers/:layer/nearby", s.nearby)
 	v1.GET("/layers/:layer/nearest", s.nearest)
