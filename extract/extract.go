@@ -131,11 +131,26 @@ func (x *Extract) validate() error {
 	case x.DrawnAt.IsZero():
 		return bad("no drawing time")
 	}
-	b := x.Parcel.Geometry.Bound()
-	if !finite(b.Min[0], b.Min[1], b.Max[0], b.Max[1]) {
-		return bad("the parcel's coordinates are not finite")
+	for _, g := range append([]orb.MultiPolygon{x.Parcel.Geometry}, neighbourGeometries(x.Neighbours)...) {
+		for _, poly := range g {
+			for _, r := range poly {
+				for _, p := range r {
+					if !finite(p[0], p[1]) {
+						return bad("coordinates are not finite")
+					}
+				}
+			}
+		}
 	}
 	return nil
+}
+
+func neighbourGeometries(ns []Neighbour) []orb.MultiPolygon {
+	out := make([]orb.MultiPolygon, len(ns))
+	for i, n := range ns {
+		out[i] = n.Geometry
+	}
+	return out
 }
 
 func finite(v ...float64) bool {
