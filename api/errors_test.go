@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/dongnai-gis/gisd/cql2"
+	"github.com/dongnai-gis/gisd/extract"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
@@ -56,6 +57,7 @@ var sentinels = map[string]struct {
 	"geo.ErrGeoJSON":           {geo.ErrGeoJSON, 400},
 	"geo.ErrCRSMismatch":       {geo.ErrCRSMismatch, 422},
 	"vntime.ErrDate":           {vntime.ErrDate, 400},
+	"extract.ErrInput":         {extract.ErrInput, 500}, // the store's data could not be drawn: a bug, not the client's
 
 	"api.errBadRequest":           {errBadRequest, 400},
 	"api.errUnauthorized":         {errUnauthorized, 401},
