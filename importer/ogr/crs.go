@@ -226,9 +226,9 @@ func resolveCRS(wkt string) (c crsChoice, desc string, ok bool) {
 	if a := root.child("AUTHORITY"); a != nil && strings.EqualFold(a.val(0), "EPSG") {
 		code, _ = strconv.Atoi(a.val(1))
 	}
-	if _, known := geo.LookupCRS(code); known && code != 0 {
+	if z, known := geo.LookupCRS(code); known && code != 0 {
 		return crsChoice{epsg: code, from: "EPSG:" + strconv.Itoa(code),
-			note: fmt.Sprintf("the file's CRS is EPSG:%d", code)}, "", true
+			note: fmt.Sprintf("the file's CRS is %s (EPSG:%d)", z.Name, code)}, "", true
 	}
 	switch root.key {
 	case "GEOGCS":

@@ -147,7 +147,7 @@ func (s *Source) inspect(ctx context.Context, run *runner, file string, opt *Opt
 	case mode == textUnicode:
 		s.Encoding, s.EncodingNote = vnenc.UTF8, "the format's own"
 	default:
-		det, err := detectText(ctx, run, append(append([]string{}, openOpts...), src...), mode)
+		det, err := detectText(ctx, run, append(append([]string{}, openOpts...), src...), s.Format == Shapefile)
 		if err != nil {
 			return err
 		}

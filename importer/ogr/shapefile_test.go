@@ -1,7 +1,7 @@
 package ogr
 
 import (
-		"os"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -105,5 +105,96 @@ func TestOpen_ShapefileLegacyText(t *testing.T) {
 		if got, want := o.owners(), parcelOwners(testParcels); !slices.Equal(got, want) || o.src.EncodingNote != "named by the caller" {
 			t.Errorf("owners %q (%s), want %q", got, o.src.EncodingNote, want)
 		}
+	})
+}
+
+func TestOpen_SeveralShapefiles(t *testing.T) {
+	requireGDAL(t)
+	dir := t.TempDir()
+	src := parcelsGeoJSON(t, dir, testParcels)
+	files := map[string]string{}
+	for _, layer := range []string{"thua_dat", "ranh_gioi"} {
+		shp := shapefileDir(t, src, layer, "-lco", "ENCODING=UTF-8")
+		entries, _ := os.ReadDir(shp)
+		for _, e := range entries {
+			files["du_lieu/"+e.Name()] = filepath.Join(shp, e.Name())
+		}
+	}
+	z := zipFiles(t, filepath.Join(dir, "two.zip"), files)
+
+	o := openFile(t, z, Options{})
+	e := wantError(t, o.openErr, ErrInvalid, CodeLayer)
+	if !slices.Equal(e.Layers, []string{"ranh_gioi", "thua_dat"}) || !strings.Contains(e.Msg, `"ranh_gioi", "thua_dat"`) {
+		t.Errorf("layers %v, message %q", e.Layers, e.Msg)
+	}
+	o = mustOpen(t, z, Options{Layer: "RANH_GIOI"})
+	if o.src.Layer != "ranh_gioi" || len(o.doc.Features) != 3 || len(o.src.Layers) != 2 {
+		t.Errorf("layer %q, %d features, layers %v", o.src.Layer, len(o.doc.Features), o.src.Layers)
+	}
+	o = openFile(t, z, Options{Layer: "nope"})
+	wantError(t, o.openErr, ErrInvalid, CodeLayer)
+}
+
+// shapefileParts makes a Shapefile of n parcels and returns its directory.
+func shapefileParts(t *testing.T, n int) string {
+	t.Helper()
+	ps := make([]parcel, n)
+	for i := range ps {
+		ps[i] = parcel{Name: "p", No: i, Area: 1, Owner: "x"}
+	}
+	return shapefileDir(t, parcelsGeoJSON(t, t.TempDir(), ps), "thua")
+}
+
+func TestOpen_RecordCountMismatch(t *testing.T) {
+	requireGDAL(t)
+	patch := func(t *testing.T, path string, off int64, b []byte) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteAt(b, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("dbf says fewer", func(t *testing.T) {
+		// GDAL would read 1 feature of 3 and say nothing.
+		shp := shapefileParts(t, 3)
+		patch(t, filepath.Join(shp, "thua.dbf"), 4, []byte{1, 0, 0, 0})
+		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
+		e := wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
+		if !strings.Contains(e.Msg, "the .dbf holds 1 records and the .shp 3") {
+			t.Errorf("message %q", e.Msg)
+		}
+	})
+	t.Run("dbf cut short", func(t *testing.T) {
+		shp := shapefileParts(t, 3)
+		dbf := filepath.Join(shp, "thua.dbf")
+		st, _ := os.Stat(dbf)
+		os.Truncate(dbf, st.Size()-40)
+		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
+		wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
+	})
+	t.Run("shx from another version", func(t *testing.T) {
+		shp := shapefileParts(t, 3)
+		other := shapefileParts(t, 2)
+		data, _ := os.ReadFile(filepath.Join(other, "thua.shx"))
+		os.WriteFile(filepath.Join(shp, "thua.shx"), data, 0o600)
+		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
+		wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
+	})
+	t.Run("shp cut short", func(t *testing.T) {
+		shp := shapefileParts(t, 3)
+		p := filepath.Join(shp, "thua.shp")
+		st, _ := os.Stat(p)
+		os.Truncate(p, st.Size()-20)
+		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
+		wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
+	})
+	t.Run("missing dbf", func(t *testing.T) {
+		shp := shapefileParts(t, 3)
+		os.Remove(filepath.Join(shp, "thua.dbf"))
+		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
+		wantError(t, o.openErr, ErrInvalid, CodeShapefileParts)
 	})
 }

@@ -114,8 +114,10 @@ func cp1252Bytes(s string) ([]byte, bool) {
 }
 
 // detectText reads the layer's attributes once (ogr2ogr to CSV, no geometry) and feeds every
-// value and field name to a vnenc.Detector, stopping when it has seen enough.
-func detectText(ctx context.Context, r *runner, args []string, mode textMode) (vnenc.Detection, error) {
+// value and field name to a vnenc.Detector, stopping when it has seen enough. recoded says
+// GDAL turned each byte into a code point (Shapefiles); otherwise the CSV holds the file's
+// bytes as they are (CSV, DGN).
+func detectText(ctx context.Context, r *runner, args []string, recoded bool) (vnenc.Detection, error) {
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
 	cmd := r.command(dctx, r.ogr2ogr, append([]string{"-f", "CSV", "/vsistdout/"}, args...)...)
@@ -146,7 +148,7 @@ func detectText(ctx context.Context, r *runner, args []string, mode textMode) (v
 			break
 		}
 		for _, v := range rec {
-			if mode == textRaw {
+			if recoded {
 				d.Add(latin1Bytes(v))
 			} else {
 				d.Add([]byte(v))
