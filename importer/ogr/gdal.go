@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,17 @@ type runner struct {
 	dir              string
 	env              []string
 	parent           context.Context // the caller's context
+	peakRSS          atomic.Int64    // the largest peak RSS of the processes run, for measurements
+}
+
+// reaped records a finished process's peak memory.
+func (r *runner) reaped(cmd *exec.Cmd) {
+	if cmd.ProcessState == nil {
+		return
+	}
+	if m := maxRSS(cmd.ProcessState); m > r.peakRSS.Load() {
+		r.peakRSS.Store(m)
+	}
 }
 
 // gdalSkip unregisters drivers that can read other files or the network on a file's say-so
@@ -93,6 +105,7 @@ func (r *runner) run(ctx context.Context, prog string, args ...string) ([]byte, 
 	stderr.limit = 64 << 10
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	err := cmd.Run()
+	r.reaped(cmd)
 	if cerr := r.ctxErr(ctx); cerr != nil {
 		return nil, stderr.String(), cerr
 	}

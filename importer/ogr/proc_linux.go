@@ -14,3 +14,11 @@ func sysProcAttr() *syscall.SysProcAttr {
 }
 
 func killGroup(p *os.Process) error { return syscall.Kill(-p.Pid, syscall.SIGKILL) }
+
+// maxRSS is a finished process's peak resident set in bytes (Linux reports KiB).
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024
+	}
+	return 0
+}

@@ -26,17 +26,17 @@ type stream struct {
 	src    io.Reader
 	stderr *limitedBuffer
 
-	pend []byte // read from src, not yet delivered
-	buf  []byte
-	eof  bool
-	err  error // sticky
+	buf        []byte // buf[start:end] is read from src and not yet delivered
+	start, end int
+	eof        bool
+	err        error // sticky
 
 	waitOnce sync.Once
 	waitErr  error
 }
 
 func startStream(ctx context.Context, r *runner, args []string, expand bool) (*stream, error) {
-	s := &stream{r: r, ctx: ctx, stderr: &limitedBuffer{limit: 256 << 10}, buf: make([]byte, 64<<10)}
+	s := &stream{r: r, ctx: ctx, stderr: &limitedBuffer{limit: 256 << 10}, buf: make([]byte, holdBack+64<<10)}
 	s.cmd = r.command(ctx, r.ogr2ogr, args...)
 	s.cmd.Stderr = s.stderr
 	var err error
@@ -58,21 +58,23 @@ func (s *stream) Read(p []byte) (int, error) {
 		if s.err != nil {
 			return 0, s.err
 		}
-		avail := len(s.pend)
+		avail := s.end - s.start
 		if !s.eof {
 			avail -= holdBack
 		}
 		if avail > 0 {
-			n := copy(p, s.pend[:avail])
-			s.pend = s.pend[n:]
+			n := copy(p, s.buf[s.start:s.start+avail])
+			s.start += n
 			return n, nil
 		}
 		if s.eof {
 			return 0, io.EOF
 		}
-		n, err := s.src.Read(s.buf)
-		// Compact before appending so pend never grows past holdBack + one read.
-		s.pend = append(append(make([]byte, 0, len(s.pend)+n), s.pend...), s.buf[:n]...)
+		// Keep the held-back tail at the front and read after it: one buffer, no allocation.
+		s.end = copy(s.buf, s.buf[s.start:s.end])
+		s.start = 0
+		n, err := s.src.Read(s.buf[s.end:])
+		s.end += n
 		if errors.Is(err, io.EOF) {
 			if werr := s.wait(); werr != nil {
 				s.err = werr
@@ -94,6 +96,7 @@ func (s *stream) Read(p []byte) (int, error) {
 func (s *stream) wait() error {
 	s.waitOnce.Do(func() {
 		err := s.cmd.Wait()
+		s.r.reaped(s.cmd)
 		if cerr := s.r.ctxErr(s.ctx); cerr != nil {
 			s.waitErr = cerr
 			return

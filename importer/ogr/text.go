@@ -162,6 +162,7 @@ func detectText(ctx context.Context, r *runner, args []string, recoded bool) (vn
 	}
 	_, _ = io.Copy(io.Discard, out)
 	werr := cmd.Wait()
+	r.reaped(cmd)
 	if full {
 		return d.Result(), nil
 	}

@@ -102,16 +102,18 @@ func (e Encoding) Decode(b []byte) string {
 	var s string
 	switch e {
 	case TCVN3:
-		s = decodeTable(&tcvn3Table, b)
+		s = decodeComposing(&tcvn3Strings, b)
 	case VISCII:
-		s = decodeTable(&visciiTable, b)
+		s = decodeComposing(&visciiStrings, b)
 	case CP1258:
-		s = decodeTable(&cp1258Table, b)
+		s = decodeComposing(&cp1258Strings, b)
 	case VNI:
-		s = decodeVNI(b)
+		s = decodeComposing(&vniTable, b)
 	default:
 		s = strings.ToValidUTF8(string(b), "\uFFFD")
 	}
+	// Already NFC in practice (decodeComposing composes Vietnamese letters itself): this only
+	// scans, unless a mark was left over.
 	return norm.NFC.String(s)
 }
 
@@ -126,13 +128,27 @@ func plainASCII(b []byte) bool {
 	return true
 }
 
-func decodeTable(t *[256]rune, b []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(b) + len(b)/2)
+// decodeComposing writes the meaning of each byte (a character, or combining marks for the
+// letter before, as Windows-1258's tones and VNI's mark bytes are) and composes each mark with
+// the letter before it where Vietnamese has a precomposed letter, as NFC would, without NFC's
+// allocations: decoding runs once per attribute value of a whole file.
+func decodeComposing(t *[256]string, b []byte) string {
+	out := make([]byte, 0, len(b)+len(b)/2)
+	last, lastAt := rune(-1), 0
 	for _, c := range b {
-		sb.WriteRune(t[c])
+		for _, r := range t[c] {
+			if r >= 0x300 && r <= 0x36f && last >= 0 { // a combining mark
+				if comp, ok := composition[[2]rune{last, r}]; ok {
+					out = utf8.AppendRune(out[:lastAt], comp)
+					last = comp
+					continue
+				}
+			}
+			last, lastAt = r, len(out)
+			out = utf8.AppendRune(out, r)
+		}
 	}
-	return sb.String()
+	return string(out)
 }
 
 // Encode converts s to e. It is the inverse of Decode for Vietnamese text: Decode(Encode(s))

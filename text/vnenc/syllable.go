@@ -3,6 +3,7 @@ package vnenc
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -64,35 +65,47 @@ var rhymes = func() map[string]bool {
 	return m
 }()
 
+// toneless maps each lower-case letter with a tone mark to the letter without it and the mark
+// (ấ: â and the acute), so IsSyllable needs no normalization for NFC input.
+var toneless = func() map[rune][2]rune {
+	m := map[rune][2]rune{}
+	for _, v := range "aăâeêioôơuưy" {
+		for _, t := range []rune{markGrave, markAcute, markTilde, markHook, markDotBelow} {
+			r := []rune(norm.NFC.String(string(v) + string(t)))[0]
+			m[r] = [2]rune{v, t}
+		}
+	}
+	return m
+}()
+
 // IsSyllable reports whether word, in any case and in NFC or NFD, is one written Vietnamese
 // syllable ("Nguyễn", "ấp", "nước", "quốc"; not "nguyôn", "ĐT" or "hello").
 func IsSyllable(word string) bool {
-	word = norm.NFC.String(word)
-	// Every Vietnamese letter is precomposed in NFC: a mark left over sits where no
-	// Vietnamese mark goes (a tone on a consonant, a breve on e), as a wrong decoding leaves it.
-	if strings.ContainsFunc(word, func(r rune) bool { return unicode.Is(unicode.Mn, r) }) {
-		return false
+	if !norm.NFC.IsNormalString(word) {
+		word = norm.NFC.String(word)
 	}
-	var b strings.Builder
+	var buf [16]byte
+	base := buf[:0]
 	tone := rune(0)
-	for _, r := range norm.NFD.String(strings.ToLower(word)) {
-		if isTone(r) {
+	for _, r := range word {
+		r = unicode.ToLower(r)
+		if t, ok := toneless[r]; ok {
 			if tone != 0 {
 				return false
 			}
-			tone = r
-			continue
+			r, tone = t[0], t[1]
 		}
-		b.WriteRune(r)
-	}
-	base := norm.NFC.String(b.String())
-	for _, r := range base {
-		if !isVietLetter(r) {
+		// Every Vietnamese letter is precomposed in NFC: a mark left over sits where no
+		// Vietnamese mark goes (a tone on a consonant, a breve on e), as a wrong decoding
+		// leaves it; so does anything that is not a letter of the alphabet.
+		if !isVietLetter(r) || len(base)+utf8.RuneLen(r) > len(buf) {
 			return false
 		}
+		base = utf8.AppendRune(base, r)
 	}
+	w := string(base)
 	for _, on := range onsets {
-		rest, ok := strings.CutPrefix(base, on)
+		rest, ok := strings.CutPrefix(w, on)
 		if !ok {
 			continue
 		}

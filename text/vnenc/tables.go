@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/unicode/norm"
 )
 
 // tcvn3Table decodes TCVN 5712:1993 VN1 (glibc iconv "TCVN5712-1"), byte by byte. TCVN3 as the
@@ -90,6 +91,39 @@ var cp1258Table = func() (t [256]rune) {
 		t[i] = charmap.Windows1258.DecodeByte(byte(i))
 	}
 	return t
+}()
+
+// The single-byte tables as strings, for decodeComposing.
+var tcvn3Strings, visciiStrings, cp1258Strings = runeStrings(&tcvn3Table), runeStrings(&visciiTable), runeStrings(&cp1258Table)
+
+func runeStrings(t *[256]rune) (s [256]string) {
+	for i, r := range t {
+		s[i] = string(r)
+	}
+	return s
+}
+
+// composition maps a letter and a following combining mark to the precomposed letter NFC makes
+// of them, for every letter a Vietnamese letter is built from: the vowels with and without
+// their vowel marks, in both cases, and their combinations with a tone.
+var composition = func() map[[2]rune]rune {
+	marks := []rune{'\u0300', '\u0301', '\u0303', '\u0309', '\u0323', '\u0302', '\u0306', '\u031B'}
+	m := map[[2]rune]rune{}
+	var bases []rune
+	for _, v := range "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY" {
+		bases = append(bases, v)
+		for _, t := range marks[:5] {
+			bases = append(bases, []rune(norm.NFC.String(string(v) + string(t)))[0])
+		}
+	}
+	for _, b := range bases {
+		for _, mk := range marks {
+			if c := []rune(norm.NFC.String(string(b) + string(mk))); len(c) == 1 {
+				m[[2]rune{b, mk}] = c[0]
+			}
+		}
+	}
+	return m
 }()
 
 // revTable maps characters to their code in one encoding, for Encode.

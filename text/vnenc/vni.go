@@ -67,14 +67,7 @@ var vniTable = func() (t [256]string) {
 	return t
 }()
 
-func decodeVNI(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(b) + len(b)/2)
-	for _, c := range b {
-		sb.WriteString(vniTable[c])
-	}
-	return sb.String()
-}
+func decodeVNI(b []byte) string { return decodeComposing(&vniTable, b) }
 
 // reverseVNI finds the code of every character VNI can write: single bytes first (so ì is
 // 0xEC, not "i" and a grave), then a letter with a mark byte of the same case (ấ is "a" 0xE1,
