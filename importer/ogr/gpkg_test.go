@@ -43,6 +43,12 @@ func TestOpen_GeoPackage(t *testing.T) {
 		if got, want := o.owners(), parcelOwners(testParcels); !slices.Equal(got, want) {
 			t.Errorf("owners %q, want %q", got, want)
 		}
+		if o := mustOpen(t, geopackage(t), Options{Geometry: "point"}); len(o.doc.Features) != 0 {
+			t.Errorf("point filter kept %d polygons", len(o.doc.Features))
+		}
+		if o := mustOpen(t, geopackage(t), Options{Geometry: "polygon"}); len(o.doc.Features) != 3 {
+			t.Errorf("polygon filter kept %d of 3 polygons", len(o.doc.Features))
+		}
 	})
 	hostile := geopackage(t, sqlSlowView, sqlRegisterSlow, sqlRegisterSlowGC, sqlTrigger)
 	t.Run("view beside the table", func(t *testing.T) {

@@ -131,7 +131,7 @@ func (s *Source) inspect(ctx context.Context, run *runner, file string, opt *Opt
 		}
 	}
 	if opt.Geometry != "" {
-		where, err := geometryFilter(opt.Geometry)
+		where, err := geometryFilter(opt.Geometry, s.Format, li.geomCol)
 		if err != nil {
 			return err
 		}
@@ -183,17 +183,24 @@ func (s *Source) inspect(ctx context.Context, run *runner, file string, opt *Opt
 	return err
 }
 
-// geometryFilter is the OGR SQL filter for Options.Geometry.
-func geometryFilter(kind string) (string, error) {
+// geometryFilter is the attribute filter for Options.Geometry: OGR SQL's OGR_GEOMETRY, or for a
+// GeoPackage (filtered by SQLite itself) GDAL's ST_GeometryType on its geometry column.
+func geometryFilter(kind string, f Format, geomCol string) (string, error) {
+	var types string
 	switch strings.ToLower(kind) {
 	case "point":
-		return "OGR_GEOMETRY IN ('POINT','MULTIPOINT')", nil
+		types = "('POINT','MULTIPOINT')"
 	case "line", "linestring":
-		return "OGR_GEOMETRY IN ('LINESTRING','MULTILINESTRING')", nil
+		types = "('LINESTRING','MULTILINESTRING')"
 	case "polygon":
-		return "OGR_GEOMETRY IN ('POLYGON','MULTIPOLYGON')", nil
+		types = "('POLYGON','MULTIPOLYGON')"
+	default:
+		return "", newError(ErrInvalid, CodeUnsupported, "geometry %q: want point, line or polygon", printable(kind))
 	}
-	return "", newError(ErrInvalid, CodeUnsupported, "geometry %q: want point, line or polygon", printable(kind))
+	if f == GeoPackage {
+		return `ST_GeometryType("` + strings.ReplaceAll(geomCol, `"`, `""`) + `") IN ` + types, nil
+	}
+	return "OGR_GEOMETRY IN " + types, nil
 }
 
 // unknownCRS refuses a layer whose CRS cannot be resolved, naming the zones its coordinates

@@ -21,6 +21,7 @@ type layerInfo struct {
 	extent   [4]float64
 	hasExt   bool
 	wkt      string // WKT1 of the layer's CRS, "" when it has none
+	geomCol  string // the geometry column, where the format has one (GeoPackage)
 	fields   []Field
 }
 
@@ -75,7 +76,11 @@ func parseLayerInfo(out []byte) layerInfo {
 			}
 			wkt.WriteString(strings.TrimSpace(line))
 		case fields:
-			if strings.HasPrefix(line, "FID Column = ") || strings.HasPrefix(line, "Geometry Column") {
+			if strings.HasPrefix(line, "FID Column = ") {
+				continue
+			}
+			if col, ok := strings.CutPrefix(line, "Geometry Column = "); ok {
+				li.geomCol = col
 				continue
 			}
 			if m := fieldRe.FindStringSubmatch(line); m != nil {
