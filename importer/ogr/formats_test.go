@@ -37,11 +37,6 @@ func TestOpen_KML(t *testing.T) {
 			t.Errorf("%s, %d features", o.src.Format, len(o.doc.Features))
 		}
 	})
-	write := func(t *testing.T, s string) string {
-		p := filepath.Join(t.TempDir(), "x.kml")
-		os.WriteFile(p, []byte(s), 0o600)
-		return p
-	}
 	placemark := `<Placemark><name>&xxe;</name><Point><coordinates>106.9,11.5</coordinates></Point></Placemark>`
 	for _, c := range []struct {
 		name, kml string
@@ -58,7 +53,7 @@ func TestOpen_KML(t *testing.T) {
 		{"not KML", `<?xml version="1.0"?><gpx><wpt lat="11.5" lon="106.9"/></gpx>`, ErrUnsupported, CodeUnsupported},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			o := openFile(t, write(t, c.kml), Options{})
+			o := openFile(t, writeFile(t, "x.kml", c.kml), Options{})
 			wantError(t, o.openErr, c.kind, c.code)
 		})
 	}
@@ -117,9 +112,7 @@ func TestOpen_CSV(t *testing.T) {
 	})
 	t.Run("undecidable", func(t *testing.T) {
 		// Latin-1 French: no Vietnamese reading; the caller must say.
-		path := filepath.Join(t.TempDir(), "x.csv")
-		os.WriteFile(path, []byte("WKT,ten\n\"POINT (1 2)\",\"Caf\xe9 cr\xe8me\"\n"), 0o600)
-		o := openFile(t, path, Options{})
+		o := openFile(t, writeFile(t, "x.csv", "WKT,ten\n\"POINT (1 2)\",\"Caf\xe9 cr\xe8me\"\n"), Options{})
 		e := wantError(t, o.openErr, ErrInvalid, CodeEncoding)
 		if !strings.Contains(e.Msg, "--encoding") {
 			t.Errorf("message %q", e.Msg)
@@ -188,18 +181,13 @@ func TestOpen_DGN(t *testing.T) {
 		}
 	})
 	t.Run("V8", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "v8.dgn")
-		os.WriteFile(path, append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 600)...), 0o600)
-		o := openFile(t, path, Options{})
-		e := wantError(t, o.openErr, ErrUnsupported, CodeUnsupported)
-		if !strings.Contains(e.Msg, "V7") {
+		o := openFile(t, writeFile(t, "v8.dgn", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"+strings.Repeat("\x00", 600)), Options{})
+		if e := wantError(t, o.openErr, ErrUnsupported, CodeUnsupported); !strings.Contains(e.Msg, "V7") {
 			t.Errorf("message %q", e.Msg)
 		}
 	})
 	t.Run("damaged", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "bad.dgn")
-		os.WriteFile(path, append([]byte{0x08, 0x09, 0xfe, 0x02}, make([]byte, 100)...), 0o600)
-		o := openFile(t, path, Options{})
+		o := openFile(t, writeFile(t, "bad.dgn", "\x08\x09\xfe\x02"+strings.Repeat("\x00", 100)), Options{})
 		wantError(t, o.openErr, ErrInvalid, CodeUnreadable)
 	})
 }
@@ -211,9 +199,7 @@ func TestOpen_Unsupported(t *testing.T) {
 		"x.shp":     "\x00\x00\x27\x0a",
 		"x.pdf":     "%PDF-1.4",
 	} {
-		path := filepath.Join(t.TempDir(), name)
-		os.WriteFile(path, []byte(data), 0o600)
-		o := openFile(t, path, Options{})
+		o := openFile(t, writeFile(t, name, data), Options{})
 		wantError(t, o.openErr, ErrUnsupported, CodeUnsupported)
 	}
 	o := openFile(t, filepath.Join("testdata", "empty.csv"), Options{})

@@ -74,6 +74,16 @@ func parcelsGeoJSON(t testing.TB, dir string, ps []parcel) string {
 	return path
 }
 
+// writeFile writes data to a file named name in a fresh directory.
+func writeFile(t testing.TB, name, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // zipFiles zips files (archive name -> path on disk).
 func zipFiles(t testing.TB, dst string, files map[string]string) string {
 	t.Helper()

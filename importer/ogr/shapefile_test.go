@@ -147,54 +147,46 @@ func shapefileParts(t *testing.T, n int) string {
 
 func TestOpen_RecordCountMismatch(t *testing.T) {
 	requireGDAL(t)
-	patch := func(t *testing.T, path string, off int64, b []byte) {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.WriteAt(b, off); err != nil {
-			t.Fatal(err)
+	truncate := func(name string, by int64) func(*testing.T, string) {
+		return func(t *testing.T, dir string) {
+			p := filepath.Join(dir, name)
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.Truncate(p, st.Size()-by)
 		}
 	}
-	t.Run("dbf says fewer", func(t *testing.T) {
-		// GDAL would read 1 feature of 3 and say nothing.
-		shp := shapefileParts(t, 3)
-		patch(t, filepath.Join(shp, "thua.dbf"), 4, []byte{1, 0, 0, 0})
-		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
-		e := wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
-		if !strings.Contains(e.Msg, "the .dbf holds 1 records and the .shp 3") {
-			t.Errorf("message %q", e.Msg)
-		}
-	})
-	t.Run("dbf cut short", func(t *testing.T) {
-		shp := shapefileParts(t, 3)
-		dbf := filepath.Join(shp, "thua.dbf")
-		st, _ := os.Stat(dbf)
-		os.Truncate(dbf, st.Size()-40)
-		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
-		wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
-	})
-	t.Run("shx from another version", func(t *testing.T) {
-		shp := shapefileParts(t, 3)
-		other := shapefileParts(t, 2)
-		data, _ := os.ReadFile(filepath.Join(other, "thua.shx"))
-		os.WriteFile(filepath.Join(shp, "thua.shx"), data, 0o600)
-		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
-		wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
-	})
-	t.Run("shp cut short", func(t *testing.T) {
-		shp := shapefileParts(t, 3)
-		p := filepath.Join(shp, "thua.shp")
-		st, _ := os.Stat(p)
-		os.Truncate(p, st.Size()-20)
-		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
-		wantError(t, o.openErr, ErrInvalid, CodeRecordCount)
-	})
-	t.Run("missing dbf", func(t *testing.T) {
-		shp := shapefileParts(t, 3)
-		os.Remove(filepath.Join(shp, "thua.dbf"))
-		o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
-		wantError(t, o.openErr, ErrInvalid, CodeShapefileParts)
-	})
+	for _, c := range []struct {
+		name   string
+		damage func(t *testing.T, dir string)
+		code   string
+		msg    string
+	}{
+		{"dbf says fewer", func(t *testing.T, dir string) {
+			// GDAL would read 1 feature of 3 and say nothing.
+			f, err := os.OpenFile(filepath.Join(dir, "thua.dbf"), os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			f.WriteAt([]byte{1, 0, 0, 0}, 4)
+		}, CodeRecordCount, "the .dbf holds 1 records and the .shp 3"},
+		{"dbf cut short", truncate("thua.dbf", 40), CodeRecordCount, "cut short"},
+		{"shx from another version", func(t *testing.T, dir string) {
+			data, _ := os.ReadFile(filepath.Join(shapefileParts(t, 2), "thua.shx"))
+			os.WriteFile(filepath.Join(dir, "thua.shx"), data, 0o600)
+		}, CodeRecordCount, "more than the 2 records"},
+		{"shp cut short", truncate("thua.shp", 20), CodeRecordCount, "cut short"},
+		{"missing dbf", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "thua.dbf")) }, CodeShapefileParts, "no .dbf"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			shp := shapefileParts(t, 3)
+			c.damage(t, shp)
+			o := openFile(t, zipDir(t, shp, filepath.Join(t.TempDir(), "x.zip"), ""), Options{})
+			if e := wantError(t, o.openErr, ErrInvalid, c.code); !strings.Contains(e.Msg, c.msg) {
+				t.Errorf("message %q, want it to say %q", e.Msg, c.msg)
+			}
+		})
+	}
 }
