@@ -9,7 +9,8 @@
 #   3. BenchmarkOpen_ShapefileZip on the zip: the upload copied and checked, the zip checked and
 #      extracted, the layer inspected, the encoding detected (a second, attribute-only GDAL pass),
 #      the conversion streamed and read to its end. It reports features/s, the GDAL processes'
-#      peak RSS and the Go process's own peak RSS.
+#      peak RSS and CPU time, and the Go process's own peak RSS and CPU time (CPU times, unlike
+#      wall times, hold up on a machine shared with other work).
 #
 # Environment: BENCH_PARCELS, BENCH_COUNT (benchmark runs, default 3).
 set -euo pipefail
@@ -28,7 +29,7 @@ ls -l "$work/thua.zip" "$work/shp" >&2
 
 echo "ogr2ogr -f GeoJSON alone, $N parcels:"
 for i in 1 2 3; do
-	/usr/bin/time -f "  %e s, peak RSS %M KB" ogr2ogr -f GeoJSON -lco RFC7946=NO -oo ENCODING=ISO-8859-1 \
+	/usr/bin/time -f "  %e s, CPU %U s user + %S s system, peak RSS %M KB" ogr2ogr -f GeoJSON -lco RFC7946=NO -oo ENCODING=ISO-8859-1 \
 		/vsistdout/ "$work/shp/thua.shp" >/dev/null
 done
 echo "importer/ogr, $N parcels:"

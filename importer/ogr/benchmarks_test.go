@@ -1,3 +1,5 @@
+//go:build unix
+
 package ogr
 
 import (
@@ -7,7 +9,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkOpen_ShapefileZip converts a zipped Shapefile to the GeoJSON stream and reads it to
@@ -29,7 +33,8 @@ func BenchmarkOpen_ShapefileZip(b *testing.B) {
 		path = zipDir(b, dir, b.TempDir()+"/thua.zip", "")
 	}
 	b.ReportAllocs()
-	var features, gdalRSS, bytes int64
+	var features, gdalRSS, bytes, gdalCPU int64
+	cpu0 := selfCPU()
 	for b.Loop() {
 		f, err := os.Open(path)
 		if err != nil {
@@ -45,6 +50,7 @@ func BenchmarkOpen_ShapefileZip(b *testing.B) {
 		}
 		features, bytes = src.FeatureCount, n
 		gdalRSS = max(gdalRSS, src.stream.r.peakRSS.Load())
+		gdalCPU += src.stream.r.cpu.Load()
 		src.Close()
 		f.Close()
 	}
@@ -52,6 +58,17 @@ func BenchmarkOpen_ShapefileZip(b *testing.B) {
 	b.ReportMetric(float64(bytes)/(1<<20), "stream-MB")
 	b.ReportMetric(float64(gdalRSS)/(1<<20), "gdal-peak-RSS-MB")
 	b.ReportMetric(float64(selfPeakRSS())/(1<<20), "go-peak-RSS-MB")
+	b.ReportMetric(float64(gdalCPU)/1e9/float64(b.N), "gdal-cpu-s/op")
+	b.ReportMetric((selfCPU()-cpu0).Seconds()/float64(b.N), "go-cpu-s/op")
+}
+
+// selfCPU is this process's CPU time so far (user + system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // selfPeakRSS is this process's peak resident set (VmHWM), 0 where /proc is missing.

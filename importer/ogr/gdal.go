@@ -29,6 +29,7 @@ type runner struct {
 	env              []string
 	parent           context.Context // the caller's context
 	peakRSS          atomic.Int64    // the largest peak RSS of the processes run, for measurements
+	cpu              atomic.Int64    // their CPU time (user + system), nanoseconds
 }
 
 // reaped records a finished process's peak memory.
@@ -39,6 +40,7 @@ func (r *runner) reaped(cmd *exec.Cmd) {
 	if m := maxRSS(cmd.ProcessState); m > r.peakRSS.Load() {
 		r.peakRSS.Store(m)
 	}
+	r.cpu.Add(int64(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()))
 }
 
 // gdalSkip unregisters drivers that can read other files or the network on a file's say-so
