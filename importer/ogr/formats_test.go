@@ -97,6 +97,26 @@ func TestOpen_CSV(t *testing.T) {
 			}
 		})
 	}
+	t.Run("TCVN3 field name", func(t *testing.T) {
+		// Field names are text too: the pipeline applies the transform to them.
+		name, _ := vnenc.TCVN3.Encode("chủ sử dụng")
+		o := mustOpen(t, csvParcels(t, vnenc.TCVN3, "WKT,ten,"+string(name)), Options{})
+		var fields []string
+		for _, f := range o.src.Fields {
+			fields = append(fields, f.Name)
+		}
+		if !slices.Contains(fields, "chủ sử dụng") {
+			t.Errorf("fields %q", fields)
+		}
+		tr := o.src.TextTransform()
+		var keys []string
+		for k := range o.doc.Features[0].Properties {
+			keys = append(keys, tr(k))
+		}
+		if !slices.Contains(keys, "chủ sử dụng") {
+			t.Errorf("property names %q after the transform", keys)
+		}
+	})
 	t.Run("SRID given", func(t *testing.T) {
 		o := mustOpen(t, csvParcels(t, vnenc.UTF8, "WKT,ten,chu"), Options{SRID: 9212})
 		if o.doc.CRS == nil || o.doc.CRS.Properties.Name != "urn:ogc:def:crs:EPSG::9212" {

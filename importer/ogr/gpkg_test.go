@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/dongnai-gis/gisd/text/vnenc"
 )
 
 // geopackage converts the test parcels to a GeoPackage table "parcels" and runs sql on it.
@@ -48,6 +52,24 @@ func TestOpen_GeoPackage(t *testing.T) {
 		}
 		if o := mustOpen(t, geopackage(t), Options{Geometry: "polygon"}); len(o.doc.Features) != 3 {
 			t.Errorf("polygon filter kept %d of 3 polygons", len(o.doc.Features))
+		}
+	})
+	t.Run("TCVN3 stored as Windows-1252 characters", func(t *testing.T) {
+		// A tool that did not know the text was TCVN3 stored what the .VnTime font shows
+		// ("NguyÔn V¨n ¦ng") as Unicode. Named by the caller, it is decoded.
+		var ps []parcel
+		for _, p := range testParcels {
+			b, _ := vnenc.TCVN3.Encode(p.Owner)
+			shown, _ := charmap.Windows1252.NewDecoder().Bytes(b)
+			p.Owner = string(shown)
+			ps = append(ps, p)
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "legacy.gpkg")
+		gdal(t, "ogr2ogr", "-f", "GPKG", "-nln", "parcels", path, parcelsGeoJSON(t, dir, ps))
+		o := mustOpen(t, path, Options{Encoding: vnenc.TCVN3})
+		if got, want := o.owners(), parcelOwners(testParcels); !slices.Equal(got, want) || o.src.Converted() != 3 {
+			t.Errorf("owners %q (%d converted), want %q", got, o.src.Converted(), want)
 		}
 	})
 	hostile := geopackage(t, sqlSlowView, sqlRegisterSlow, sqlRegisterSlowGC, sqlTrigger)

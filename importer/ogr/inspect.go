@@ -169,6 +169,11 @@ func (s *Source) inspect(ctx context.Context, run *runner, file string, opt *Opt
 		s.text = nil
 	}
 	for _, f := range li.fields {
+		if mode == textRaw && s.Format != Shapefile {
+			// ogrinfo printed the file's bytes as they are: make them the code points the
+			// stream carries (latin1Expander), which the transform expects.
+			f.Name = expandLatin1(f.Name)
+		}
 		if s.text != nil {
 			f.Name = s.text.transform(f.Name)
 		}

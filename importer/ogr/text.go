@@ -89,6 +89,16 @@ func latin1Bytes(s string) []byte {
 	return b
 }
 
+// expandLatin1 turns each byte of s into the code point of the same value, as latin1Expander does
+// to the stream.
+func expandLatin1(s string) string {
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
+}
+
 // cp1252Specials are the characters Windows-1252 has at 0x80-0x9F.
 var cp1252Specials = map[rune]byte{
 	'€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89,
