@@ -37,6 +37,25 @@ func TestOpen_KML(t *testing.T) {
 			t.Errorf("%s, %d features", o.src.Format, len(o.doc.Features))
 		}
 	})
+	t.Run("folders", func(t *testing.T) {
+		folder := func(name string, n int) string {
+			f := `<Folder><name>` + name + `</name>`
+			for i := range n {
+				f += `<Placemark><name>p` + strconv.Itoa(i) + `</name><Point><coordinates>106.9,11.5</coordinates></Point></Placemark>`
+			}
+			return f + `</Folder>`
+		}
+		path := writeFile(t, "two.kml", `<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>`+
+			folder("Mốc ranh giới", 2)+folder("Cọc (cũ)", 3)+`</Document></kml>`)
+		o := openFile(t, path, Options{})
+		if e := wantError(t, o.openErr, ErrInvalid, CodeLayer); !slices.Equal(e.Layers, []string{"Cọc (cũ)", "Mốc ranh giới"}) {
+			t.Errorf("layers %q", e.Layers)
+		}
+		o = mustOpen(t, path, Options{Layer: "cọc (cũ)"})
+		if o.src.Layer != "Cọc (cũ)" || len(o.doc.Features) != 3 {
+			t.Errorf("layer %q, %d features", o.src.Layer, len(o.doc.Features))
+		}
+	})
 	placemark := `<Placemark><name>&xxe;</name><Point><coordinates>106.9,11.5</coordinates></Point></Placemark>`
 	for _, c := range []struct {
 		name, kml string

@@ -114,6 +114,12 @@ func TestOpen_GeoPackage(t *testing.T) {
 			t.Errorf("took %v", o.duration)
 		}
 	})
+	t.Run("layer name like an option", func(t *testing.T) {
+		path := geopackage(t, `ALTER TABLE parcels RENAME TO "-overwrite"`,
+			`UPDATE gpkg_contents SET table_name = '-overwrite'`, `UPDATE gpkg_geometry_columns SET table_name = '-overwrite'`)
+		o := openFile(t, path, Options{})
+		wantError(t, o.openErr, ErrUnsafe, CodeLayer)
+	})
 	t.Run("not a GeoPackage", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "x.gpkg")
 		os.WriteFile(path, append([]byte("SQLite format 3\x00"), make([]byte, 2000)...), 0o600)

@@ -38,7 +38,7 @@ func (s *Source) inspect(ctx context.Context, run *runner, file string, opt *Opt
 		if err := checkKML(file); err != nil {
 			return err
 		}
-		out, _, err := run.run(ctx, run.ogrinfo, "-ro", "-q", "-nocount", "-noextent", file)
+		out, _, err := run.run(ctx, run.ogrinfo, "-ro", "-q", "-nocount", "-noextent", "-nogeomtype", file)
 		if err != nil {
 			return unreadable(err, "the KML")
 		}
@@ -86,6 +86,11 @@ func (s *Source) inspect(ctx context.Context, run *runner, file string, opt *Opt
 	}
 	src := []string{file}
 	if gdalLayer != "" {
+		// The name comes from the file and is passed as an argument: one that starts with
+		// a dash would be read as an option.
+		if strings.HasPrefix(gdalLayer, "-") {
+			return newError(ErrUnsafe, CodeLayer, "the layer name %q starts with a dash; rename it", printable(gdalLayer))
+		}
 		src = append(src, gdalLayer)
 	}
 

@@ -92,8 +92,7 @@ func parseLayerInfo(out []byte) layerInfo {
 	return li
 }
 
-// parseLayerList reads `ogrinfo -ro -q -nocount -noextent -nogeomtype SRC`: "1: name" lines
-// (with " (Polygon)" after the name when GDAL adds the type anyway).
+// parseLayerList reads `ogrinfo -ro -q -nocount -noextent -nogeomtype SRC`: "1: name" lines.
 func parseLayerList(out []byte) []string {
 	var names []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -106,9 +105,6 @@ func parseLayerList(out []byte) []string {
 		}
 		if _, err := strconv.Atoi(num); err != nil {
 			continue
-		}
-		if i := strings.LastIndex(rest, " ("); i > 0 && strings.HasSuffix(rest, ")") {
-			rest = rest[:i]
 		}
 		names = append(names, rest)
 	}
