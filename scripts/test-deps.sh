@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # test-deps.sh installs what the test suite needs beyond Go and PostgreSQL, from Debian packages:
 # GDAL's command-line tools (tests read our tiles and OGC API with ogrinfo, as QGIS users would)
-# and Chromium for the browser tests. Idempotent; as root or through sudo.
+# and Chromium for the browser tests, which drive it from Go (no Node.js on the test path; npm
+# builds the web bundle, scripts/web.sh). Idempotent; as root or through sudo.
 set -euo pipefail
 need=()
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v chromium >/dev/null || need+=(chromium)
-command -v node >/dev/null || need+=(nodejs npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
