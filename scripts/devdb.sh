@@ -138,11 +138,13 @@ url)
 	;;
 stop)
 	[ -n "${DATABASE_URL:-}" ] && { log "DATABASE_URL is set: not touching any local cluster"; exit 0; }
+	[ -x "$PG_BIN/pg_ctl" ] || { log "PostgreSQL $PG_VERSION is not installed: no cluster to stop"; exit 0; }
 	choose_dir
 	if running; then as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null; log "stopped"; else log "not running"; fi
 	;;
 reset)
 	[ -n "${DATABASE_URL:-}" ] && { log "DATABASE_URL is set: not touching any local cluster"; exit 0; }
+	[ -x "$PG_BIN/pg_ctl" ] || { log "PostgreSQL $PG_VERSION is not installed: no cluster to reset"; exit 0; }
 	choose_dir
 	running && as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
 	rm -rf "$DATA" "$RUN" "$LOGFILE"

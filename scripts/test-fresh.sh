@@ -15,13 +15,14 @@
 # and prints pass/fail and the time of each phase. Exit status 0 only when both passed.
 #
 # The downloaded base system is cached in var/test-fresh/ (debootstrap --make-tarball), so a
-# second run does not fetch it again; the root itself is built anew each run and removed after
-# it (GISD_FRESH_KEEP=1 keeps it for a look). Logs: var/test-fresh/logs/.
+# second run does not fetch it again; the root itself is built anew each run in /var/tmp and
+# removed after it (GISD_FRESH_KEEP=1 keeps it for a look). Logs: var/test-fresh/logs/.
 #
 # The chroot shares this machine's network, so its PostgreSQL and its `make run` listen on ports
 # that are free here (not the 54329 and 8080 a local cluster or server may hold): GISD_PG_PORT and
 # ADDR, which scripts/devdb.sh and the Makefile take. Every process started inside lives in the
-# PID namespace and ends with it; nothing of the host is stopped or changed but var/test-fresh/.
+# PID namespace and ends with it; nothing of the host is stopped or changed but var/test-fresh/
+# and the root in /var/tmp.
 #
 # Needs root (debootstrap, chroot, mounts), debootstrap, unshare (util-linux), git and curl; about
 # 3 GB of disk; 20–40 minutes on two cores.
@@ -29,7 +30,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${GISD_FRESH_DIR:-$here/var/test-fresh}
-root=$work/root
+# The root lives outside the checkout: a Go toolchain's own test tree below the module would be
+# part of `go vet ./...` here.
+root=${GISD_FRESH_ROOT:-/var/tmp/gisd-fresh-$(printf '%s' "$here" | sha1sum | cut -c1-12)}
 logs=$work/logs
 suite=bookworm
 run_deadline=${GISD_FRESH_RUN_DEADLINE:-2400}   # seconds until `make run` must answer ready
@@ -114,6 +117,18 @@ inside() {
 		echo "prerequisites FAILED $(took) (logs/prerequisites.log)" >>"$report"
 		return 1
 	fi
+	# The TLS authorities this machine trusts beyond Debian's own (a proxy's, say) are trusted
+	# inside too, as the machine's network needs them; nothing else of the host's set is copied.
+	local extra=$root/usr/local/share/ca-certificates/host
+	mkdir -p "$extra"
+	awk -v dir="$extra" 'FNR == 1 { f++ } /BEGIN CERTIFICATE/ { c = "" } { c = c $0 "\n" }
+		/END CERTIFICATE/ { if (f == 1) seen[c] = 1; else if (!(c in seen)) { n++; printf "%s", c > (dir "/host-" n ".crt") } }' \
+		"$root/etc/ssl/certs/ca-certificates.crt" /etc/ssl/certs/ca-certificates.crt
+	if [ -n "$(ls -A "$extra")" ]; then
+		in_root 'update-ca-certificates' >>"$logs/prerequisites.log" 2>&1
+		echo "trusted $(ls "$extra" | wc -l) certificate authorities of this machine beyond Debian's" >>"$report"
+	fi
+
 	phase "clone"
 	in_root 'git clone -q /root/gisd.bundle /root/gisd && rm /root/gisd.bundle && git -C /root/gisd log --oneline -1' \
 		>"$logs/clone.log" 2>&1 || { echo "clone FAILED (logs/clone.log)" >>"$report"; return 1; }
