@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -109,27 +110,38 @@ func TestWrite_PutReplacesTheWholeFeature(t *testing.T) {
 	if f.Properties["status"] != "under_construction" || f.Properties["height_m"] != nil {
 		t.Errorf("GET after PUT shows %v, want status under_construction and no height", f.Properties)
 	}
-	code, _, body = send(t, h, "GET", item+"/history", "", nil)
+	hist := history(t, h, item)
+	if len(hist) != 2 || hist[0].Version != 1 || hist[1].Version != 2 {
+		t.Fatalf("history %+v, want versions 1 and 2", hist)
+	}
+	if !strings.HasPrefix(hist[1].ChangedBy, "key:") {
+		t.Errorf("version 2 written by %q, want the key", hist[1].ChangedBy)
+	}
+	if p := hist[0].Properties; p != nil && p["status"] != "permitted" {
+		t.Errorf("version 1 in the history shows status %v, want permitted", p["status"])
+	}
+}
+
+// historyVersion is one entry of GET /ogc/collections/{id}/items/{fid}/history.
+type historyVersion struct {
+	Version    int            `json:"version"`
+	ChangedBy  string         `json:"changed_by"`
+	Properties map[string]any `json:"properties"`
+}
+
+// history reads the versions of the feature at item (an items/{fid} path), failing the test when
+// it cannot.
+func history(t *testing.T, h http.Handler, item string) []historyVersion {
+	t.Helper()
+	code, _, body := send(t, h, "GET", item+"/history", "", nil)
 	if code != 200 {
 		t.Fatalf("history: %d %s", code, body)
 	}
 	var hist struct {
-		Versions []struct {
-			Version    int            `json:"version"`
-			ChangedBy  string         `json:"changed_by"`
-			Properties map[string]any `json:"properties"`
-		} `json:"versions"`
+		Versions []historyVersion `json:"versions"`
 	}
 	if err := json.Unmarshal(body, &hist); err != nil {
 		t.Fatalf("history: %v in %s", err, body)
 	}
-	if len(hist.Versions) != 2 || hist.Versions[0].Version != 1 || hist.Versions[1].Version != 2 {
-		t.Fatalf("history %s, want versions 1 and 2", body)
-	}
-	if !strings.HasPrefix(hist.Versions[1].ChangedBy, "key:") {
-		t.Errorf("version 2 written by %q, want the key", hist.Versions[1].ChangedBy)
-	}
-	if p := hist.Versions[0].Properties; p != nil && p["status"] != "permitted" {
-		t.Errorf("version 1 in the history shows status %v, want permitted", p["status"])
-	}
+	return hist.Versions
 }
