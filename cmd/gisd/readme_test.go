@@ -20,9 +20,9 @@ import (
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
 
-// The README runs. TestREADME takes every shell example (```sh blocks) of README.md, in order, and
-// runs each block as a bash script in one working folder, as a reader pasting them into a
-// terminal would, against `gisd serve` on a copy of the demo database:
+// The README runs. TestREADME takes every shell example (```sh blocks) of README.md and
+// web/README.md, in order, and runs each block as a bash script in one working folder, as a reader
+// pasting them into a terminal would, against `gisd serve` on a copy of the demo database:
 //
 //   - localhost:8080 is the test's server; `make db-up` answers with the test database's URL
 //     (and `make` does nothing else); bin/gisd and gisd are this binary; testdata/ is the
@@ -31,22 +31,28 @@ import (
 //     over from block to block, as in one terminal).
 //   - Every curl must answer 2xx, or the status its comment states (`# 401`, `# 201, ETag: ...`),
 //     with an answer that is not empty (what curl prints, or the file it writes); a GeoJSON
-//     answer must hold features, and a comment that is a JSON object must match the answer's
-//     fields. Every gisd and ogrinfo command must succeed and say something.
+//     answer must hold features, an answer with lists something in one of them, and a comment
+//     that is a JSON object must match the answer's fields. Every gisd and ogrinfo command must
+//     succeed and say something.
 //   - A block preceded by `<!-- readme-test: skip REASON -->` is not run (make run and make test
 //     themselves, an outside server); make test-fresh runs those.
 //
-// Examples added to the README later are run the same way, with no change here.
+// Examples added to the READMEs later are run the same way, with no change here. The shell
+// examples must not use here-documents (a command is a line, or lines joined by a backslash).
 func TestREADME(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the README examples are not short")
 	}
-	blocks, err := readmeBlocks(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	var blocks []readmeBlock
+	for _, file := range readmeFiles {
+		bs, err := readmeBlocks(filepath.Join("..", "..", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, bs...)
 	}
 	if len(blocks) < 5 {
-		t.Fatalf("found %d shell blocks in README.md; the extraction is broken", len(blocks))
+		t.Fatalf("found %d shell blocks in %v; the extraction is broken", len(blocks), readmeFiles)
 	}
 	tools := map[string]string{}
 	for _, name := range []string{"bash", "curl", "ogrinfo"} {
@@ -65,7 +71,7 @@ func TestREADME(t *testing.T) {
 	work := t.TempDir()
 	sandbox := newReadmeSandbox(t, work, dbURL, tools)
 	for _, b := range blocks {
-		name := fmt.Sprintf("README.md:%d", b.line)
+		name := fmt.Sprintf("%s:%d", b.file, b.line)
 		if b.skip != "" {
 			t.Logf("%s: skipped: %s", name, b.skip)
 			continue
@@ -76,9 +82,13 @@ func TestREADME(t *testing.T) {
 	}
 }
 
-// readmeBlock is one ```sh block: its first command's line in the README, its lines, and why it
-// is skipped, if it is.
+// readmeFiles are the READMEs whose examples run, in the order a reader meets them.
+var readmeFiles = []string{"README.md", "web/README.md"}
+
+// readmeBlock is one ```sh block: its file, its first line in the file, its lines, and why it is
+// skipped, if it is.
 type readmeBlock struct {
+	file  string
 	line  int
 	lines []string
 	skip  string
@@ -99,7 +109,7 @@ func readmeBlocks(path string) ([]readmeBlock, error) {
 		if fence != "```sh" && fence != "```bash" && fence != "```shell" {
 			continue
 		}
-		blk := readmeBlock{line: i + 2}
+		blk := readmeBlock{file: filepath.ToSlash(strings.TrimPrefix(path, filepath.Join("..", "..")+string(filepath.Separator))), line: i + 2}
 		for j := i - 1; j >= 0; j-- {
 			prev := strings.TrimSpace(lines[j])
 			if prev == "" {
@@ -343,7 +353,7 @@ func (s *readmeSandbox) run(t *testing.T, b readmeBlock, addr string) {
 		f.Close()
 	}
 	for _, c := range cmds {
-		where := fmt.Sprintf("README.md:%d: %s", c.line, abbreviate(c.text))
+		where := fmt.Sprintf("%s:%d: %s", b.file, c.line, abbreviate(c.text))
 		recs := byLine[c.line]
 		if len(recs) == 0 {
 			if wrappedTool.MatchString(" " + c.text + " ") {
@@ -385,6 +395,8 @@ func checkRecord(t *testing.T, where string, e expectation, r record) {
 		if json.Unmarshal([]byte(r.Body), &doc) == nil {
 			if fs, ok := doc["features"].([]any); ok && doc["type"] == "FeatureCollection" && len(fs) == 0 && r.Status == 200 {
 				t.Errorf("%s: the answer holds no features: the example shows nothing", where)
+			} else if r.Status == 200 && onlyEmptyLists(doc) {
+				t.Errorf("%s: every list in the answer is empty: the example shows nothing (%s)", where, abbreviate(r.Body))
 			}
 			for k, want := range e.fields {
 				if got, ok := doc[k]; !ok || fmt.Sprint(got) != fmt.Sprint(want) {
@@ -401,6 +413,21 @@ func checkRecord(t *testing.T, where string, e expectation, r record) {
 			t.Errorf("%s: %s said nothing", where, r.Tool)
 		}
 	}
+}
+
+// onlyEmptyLists reports whether a JSON answer has lists and all of them are empty, as a search
+// that finds nothing has.
+func onlyEmptyLists(doc map[string]any) bool {
+	lists := 0
+	for _, v := range doc {
+		if l, ok := v.([]any); ok {
+			if len(l) > 0 {
+				return false
+			}
+			lists++
+		}
+	}
+	return lists > 0
 }
 
 func abbreviate(s string) string {
