@@ -13,7 +13,9 @@ import (
 // Bool, Date, Timestamp, Geometry, BBox, Func).
 //
 // String renders the node in canonical CQL2 text: parsing it gives back an equal tree, so the
-// text can serve as a cache key for a filter however the client spelled it.
+// text can serve as a cache key for a filter however the client spelled it. The one exception
+// is a Geometry or BBox literal with its own SRID (from a GML geometry in an FES filter): CQL2
+// text has no way to say that, so it renders as its x-first coordinates alone.
 type Expr interface {
 	String() string
 	expr()
@@ -130,10 +132,21 @@ type Timestamp struct{ Value time.Time }
 
 // Geometry is a geometry literal, WKT in text or GeoJSON in JSON, in the coordinates the client
 // wrote (the filter CRS, axis order untouched).
-type Geometry struct{ Geom orb.Geometry }
+type Geometry struct {
+	Geom orb.Geometry
+	// SRID, when not 0, is the CRS of this literal alone, whose coordinates are already x
+	// (longitude, easting) first: a GML geometry in an FES filter names its own srsName, and the
+	// FES parser resolves its axis order. Options.CRS then does not apply to it. The CQL2 parsers
+	// leave it 0.
+	SRID int
+}
 
-// BBox is a BBOX(minx, miny, maxx, maxy) literal in the filter CRS.
-type BBox struct{ Bound orb.Bound }
+// BBox is a BBOX(minx, miny, maxx, maxy) literal in the filter CRS, or, when SRID is not 0, in
+// that CRS with x first (as Geometry.SRID).
+type BBox struct {
+	Bound orb.Bound
+	SRID  int
+}
 
 // Func is a call of one of the supported scalar functions: CASEI or ACCENTI.
 type Func struct {

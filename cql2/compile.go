@@ -415,22 +415,39 @@ func (c *compiler) geomOperand(e Expr, srid int) (string, int, error) {
 		}
 		return col.SQL, col.SRID, nil
 	case Geometry:
-		return c.geomLiteral(e.Geom, srid)
+		return c.geomLiteral(e.Geom, e.SRID, srid)
 	case BBox:
-		return c.geomLiteral(e.Bound.ToPolygon(), srid)
+		return c.geomLiteral(e.Bound.ToPolygon(), e.SRID, srid)
 	}
 	return "", 0, typeErr("%s is not a geometry", e.String())
 }
 
-// geomLiteral binds g (in the filter CRS) as WKB and returns SQL yielding it in srid. The
-// conversion sits in an uncorrelated sub-select so PostgreSQL computes it once per query (an
-// InitPlan), not once per row.
-func (c *compiler) geomLiteral(g orb.Geometry, srid int) (string, int, error) {
-	if geo.AxisOrderLatLon(c.opt.CRS) {
+// literalCRS is the CRS of a geometry literal: its own SRID (coordinates already x first) or
+// the filter CRS (swapped when that is latitude first).
+func (c *compiler) literalCRS(litSRID int) (crs geo.CRS, swap bool, err error) {
+	if litSRID == 0 {
+		return c.opt.CRS, geo.AxisOrderLatLon(c.opt.CRS), nil
+	}
+	crs, ok := geo.LookupCRS(litSRID)
+	if !ok {
+		return geo.CRS{}, false, typeErr("a geometry in EPSG:%d cannot be used: that CRS is not supported", litSRID)
+	}
+	return crs, false, nil
+}
+
+// geomLiteral binds g (in the filter CRS, or in litSRID when that is not 0) as WKB and returns
+// SQL yielding it in srid. The conversion sits in an uncorrelated sub-select so PostgreSQL
+// computes it once per query (an InitPlan), not once per row.
+func (c *compiler) geomLiteral(g orb.Geometry, litSRID, srid int) (string, int, error) {
+	crs, swap, err := c.literalCRS(litSRID)
+	if err != nil {
+		return "", 0, err
+	}
+	if swap {
 		g = SwapXY(g)
 	}
-	if !c.opt.CRS.Projected && !lonLatInRange(g) {
-		return "", 0, typeErr("a geometry in %s has a coordinate outside longitude -180..180, latitude -90..90", c.opt.CRS)
+	if !crs.Projected && !lonLatInRange(g) {
+		return "", 0, typeErr("a geometry in %s has a coordinate outside longitude -180..180, latitude -90..90", crs)
 	}
 	data, err := wkb.Marshal(g)
 	if err != nil {
@@ -440,15 +457,15 @@ func (c *compiler) geomLiteral(g orb.Geometry, srid int) (string, int, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	s, err := c.param(c.opt.CRS.SRID, "integer")
+	s, err := c.param(crs.SRID, "integer")
 	if err != nil {
 		return "", 0, err
 	}
 	lit := "ST_GeomFromWKB(" + w + ", " + s + ")"
 	if srid == 0 {
-		srid = c.opt.CRS.SRID
+		srid = crs.SRID
 	}
-	if srid != c.opt.CRS.SRID {
+	if srid != crs.SRID {
 		t, err := c.param(srid, "integer")
 		if err != nil {
 			return "", 0, err
@@ -529,7 +546,7 @@ func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
 		colSQL, litSQL = r, l
 	}
 	if _, ok := col.(Property); ok {
-		if g := literalLonLat(lit, c.opt.CRS); g != nil {
+		if g := c.literalLonLat(lit); g != nil {
 			dx, dy := expansion(g.Bound(), e.Distance)
 			px, err := c.param(dx, "double precision")
 			if err != nil {
@@ -548,17 +565,22 @@ func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
 
 // literalLonLat returns a geometry literal in lon/lat (nil if e is not a literal or cannot be
 // converted), for sizing the index prefilter of S_DWITHIN.
-func literalLonLat(e Expr, crs geo.CRS) orb.Geometry {
+func (c *compiler) literalLonLat(e Expr) orb.Geometry {
 	var g orb.Geometry
+	var litSRID int
 	switch e := e.(type) {
 	case Geometry:
-		g = e.Geom
+		g, litSRID = e.Geom, e.SRID
 	case BBox:
-		g = e.Bound
+		g, litSRID = e.Bound, e.SRID
 	default:
 		return nil
 	}
-	if geo.AxisOrderLatLon(crs) {
+	crs, swap, err := c.literalCRS(litSRID)
+	if err != nil {
+		return nil
+	}
+	if swap {
 		g = SwapXY(g)
 	}
 	if crs.SRID == geo.SRIDWGS84 {

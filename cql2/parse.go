@@ -341,6 +341,11 @@ func (p *parser) scalar() (Expr, error) {
 	return nil, p.errAt(t, "unknown function %s", t.describe())
 }
 
+// ParseNumber reads a numeric literal as CQL2 does: an integer that fits in 64 bits keeps
+// every digit (IsInt), anything else is a finite float64. Other syntaxes (FES) use it to type
+// the text of a literal compared with a number.
+func ParseNumber(s string) (Number, error) { return parseNumber(s) }
+
 func parseNumber(s string) (Number, error) {
 	if !strings.ContainsAny(s, ".eE") {
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
