@@ -36,7 +36,7 @@ test: test-deps web
 	$(GO) vet ./... && \
 	GISD_REQUIRE_DB=1 GISD_TEST_DATABASE_URL="$$url" $(GO) test -race -timeout 25m ./...
 
-# The two commands above on a fresh Debian 12 root built with debootstrap (root only; 20-40 min).
+# The two commands above on a fresh Debian 12 root built with debootstrap (root only; about 15 min).
 test-fresh:
 	@scripts/test-fresh.sh
 
