@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # test-deps.sh installs what the test suite needs beyond Go and PostgreSQL, from Debian packages:
-# GDAL's command-line tools (tests read our tiles and OGC API with ogrinfo, as QGIS users would),
-# poppler-utils (tests read the parcel extract's PDF back with pdftotext and pdftoppm) and Chromium
-# for the browser tests. Idempotent; as root or through sudo.
+# a C compiler for the race detector, GDAL's command-line tools (tests read our tiles and OGC API
+# with ogrinfo, as QGIS users would), poppler-utils (the parcel extract's PDF is read back with
+# pdftotext and pdftoppm), Chromium for the browser tests, which drive it from Go (no
+# Node.js on the test path; npm only builds the web bundle, scripts/web.sh), and curl for the
+# README's examples. Idempotent; as root or through sudo.
 set -euo pipefail
 need=()
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || need+=(chromium)
-command -v node >/dev/null || need+=(nodejs npm)
+# The README's examples, which a test runs, use curl; a fresh Debian has none.
+command -v curl >/dev/null || need+=(curl)
+# `go test -race` needs cgo, so a C compiler; a fresh Debian has none.
+command -v gcc >/dev/null || need+=(gcc)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
