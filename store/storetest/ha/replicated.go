@@ -75,7 +75,9 @@ func (ts Timings) Total() time.Duration {
 	return total
 }
 
-func (ts *Timings) step(name string, since time.Time) { *ts = append(*ts, Timing{name, time.Since(since)}) }
+func (ts *Timings) step(name string, since time.Time) {
+	*ts = append(*ts, Timing{name, time.Since(since)})
+}
 
 // StartReplicated returns the package's replicated pair, starting it on first use: a primary
 // (initdb, PostGIS, the gisd schema migrated, the demo data WithDemo) and a standby made from it
