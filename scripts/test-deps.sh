@@ -7,6 +7,10 @@ need=()
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
+# store/storetest/ha: replicated PostgreSQL under Patroni with etcd, and PgBouncer.
+[ -x /usr/bin/etcd ] || need+=(etcd-server)
+[ -x /usr/bin/patroni ] || need+=(patroni python3-psycopg2)
+[ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
