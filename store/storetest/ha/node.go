@@ -161,8 +161,27 @@ func (n *Node) Kill() {
 	n.mu.Lock()
 	p := n.proc
 	n.mu.Unlock()
-	if p != nil {
+	if p != nil && p.running() {
+		// Backends call setsid, out of the process group's reach: kill them with the postmaster,
+		// so none lingers holding the data directory.
+		signalPostmaster(p.cmd.Process.Pid, syscall.SIGKILL)
 		p.kill()
+	}
+}
+
+// Freeze stops the server and all its processes in their tracks (SIGSTOP), as a machine that
+// hangs or drops off the network: connections are not refused, they go unanswered. Thaw resumes.
+func (n *Node) Freeze() { n.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server (SIGCONT).
+func (n *Node) Thaw() { n.signal(syscall.SIGCONT) }
+
+func (n *Node) signal(sig syscall.Signal) {
+	n.mu.Lock()
+	p := n.proc
+	n.mu.Unlock()
+	if p != nil && p.running() {
+		signalPostmaster(p.cmd.Process.Pid, sig)
 	}
 }
 

@@ -132,7 +132,7 @@ func startPatroni(o options) (c *Patroni, err error) {
 			return nil, err
 		}
 	}
-	leader, err := c.waitLeader(ctx, nil, 90*time.Second)
+	leader, err := c.WaitLeader(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +312,26 @@ func (n *PatroniNode) Kill() {
 	}
 }
 
+// Freeze stops the node's Patroni and PostgreSQL in their tracks (SIGSTOP), as a machine that
+// hangs or drops off the network: unlike Kill, connections to it are not refused but go
+// unanswered. Its leader key expires after ttl; Thaw lets it run on.
+func (n *PatroniNode) Freeze() { n.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen node (SIGCONT). A former leader finds its key gone and demotes itself.
+func (n *PatroniNode) Thaw() { n.signal(syscall.SIGCONT) }
+
+func (n *PatroniNode) signal(sig syscall.Signal) {
+	n.mu.Lock()
+	p := n.proc
+	n.mu.Unlock()
+	if p != nil && p.running() {
+		_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	}
+	if pid, ok := readPID(filepath.Join(n.dir, "data", "postmaster.pid")); ok {
+		signalPostmaster(pid, sig)
+	}
+}
+
 // Stop stops the node as an administrator would (systemctl stop): Patroni shuts PostgreSQL down
 // and, if it led, gives the leader key up at once.
 func (n *PatroniNode) Stop(ctx context.Context) error {
@@ -406,7 +426,12 @@ func (c *Patroni) node(name string) *PatroniNode {
 	return nil
 }
 
-// waitLeader waits until a node other than not leads and takes writes.
+// WaitLeader waits (up to 90 seconds) until a node other than not (nil: any node) leads and
+// takes writes.
+func (c *Patroni) WaitLeader(ctx context.Context, not *PatroniNode) (*PatroniNode, error) {
+	return c.waitLeader(ctx, not, 90*time.Second)
+}
+
 func (c *Patroni) waitLeader(ctx context.Context, not *PatroniNode, limit time.Duration) (*PatroniNode, error) {
 	what := "a Patroni leader that takes writes"
 	if not != nil {
@@ -444,7 +469,7 @@ func (c *Patroni) MultiHostURLWith(attrs string) string {
 // WaitHealthy waits until there is a leader that takes writes and the other node streams from it
 // as its synchronous standby.
 func (c *Patroni) WaitHealthy(ctx context.Context) error {
-	leader, err := c.waitLeader(ctx, nil, 90*time.Second)
+	leader, err := c.WaitLeader(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -526,6 +551,7 @@ func (c *Patroni) Switchover(ctx context.Context) (old, leader *PatroniNode, err
 // Restore starts any node that is down and waits until the cluster is healthy again.
 func (c *Patroni) Restore(ctx context.Context) error {
 	for _, n := range c.nodes {
+		n.Thaw()
 		if err := n.Start(); err != nil {
 			return err
 		}
@@ -537,6 +563,7 @@ func (c *Patroni) close() {
 	// Patroni first (it stops its PostgreSQL and would restart one killed under it), etcd last.
 	for _, n := range c.nodes {
 		if n != nil {
+			n.Thaw()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			_ = n.Stop(ctx)
 			cancel()

@@ -134,8 +134,8 @@ for f in "$dir"/*/postmaster.pid "$dir"/*/*/postmaster.pid; do
 	[ -f "$f" ] || continue
 	pid=$(head -n 1 "$f")
 	[ -n "$pid" ] || continue
-	pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
-	[ -n "$pgid" ] && [ "$pgid" != "$(ps -o pgid= -p $$ | tr -d ' ')" ] && kill -KILL -- "-$pgid" 2>/dev/null
+	# Backends call setsid: reach them by their parent.
+	for c in $(ps -o pid= --ppid "$pid"); do kill -KILL "$c" 2>/dev/null; done
 	kill -KILL "$pid" 2>/dev/null
 done
 for f in "$dir"/pgid/*; do
@@ -216,14 +216,52 @@ func postmasterPIDFiles(dir string) []string {
 	return out
 }
 
-// killPostmaster kills a PostgreSQL server and its backends: its process group when that is not
-// ours (Patroni's helper makes one before it starts PostgreSQL), and the postmaster itself.
+// killPostmaster kills a PostgreSQL server and its processes. Every backend and auxiliary
+// process calls setsid, so neither the postmaster's process group nor Patroni's reaches them:
+// they are found by their parent.
 func killPostmaster(pid int) {
-	if pgid, err := syscall.Getpgid(pid); err == nil && pgid != syscall.Getpgrp() {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	signalPostmaster(pid, syscall.SIGKILL)
 	waitGone(pid, 5*time.Second)
+}
+
+// signalPostmaster sends sig to a postmaster and to its children.
+func signalPostmaster(pid int, sig syscall.Signal) {
+	if sig == syscall.SIGCONT {
+		_ = syscall.Kill(pid, sig)
+	}
+	for _, c := range childrenOf(pid) {
+		_ = syscall.Kill(c, sig)
+	}
+	if sig != syscall.SIGCONT {
+		_ = syscall.Kill(pid, sig)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		c, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces, so read after the last ')'.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func readPID(pidfile string) (int, bool) {

@@ -96,7 +96,7 @@ func StartReplicated(tb testing.TB, opts ...Option) *Pair {
 			return nil, nil, err
 		}
 		tb.Logf("ha: replicated pair: %v", p.Startup)
-		return p, func() { p.env.close(10 * time.Second) }, nil
+		return p, func() { p.nodes[0].Thaw(); p.nodes[1].Thaw(); p.env.close(10 * time.Second) }, nil
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -396,6 +396,8 @@ func (p *Pair) waitStreaming(ctx context.Context) error {
 // did to it. It is cheap when nothing changed.
 func (p *Pair) Restore(ctx context.Context) error {
 	prim, n := p.Primary(), p.Standby()
+	prim.Thaw()
+	n.Thaw()
 	if err := prim.Start(ctx); err != nil {
 		return err
 	}
