@@ -208,6 +208,8 @@ func (c *Patroni) nodeConfig(n *PatroniNode, postBootstrap string) map[string]an
 		"name":    n.Name,
 		"restapi": map[string]any{"listen": addr(n.APIPort), "connect_address": addr(n.APIPort)},
 		"etcd3":   map[string]any{"hosts": addr(c.etcdPort)},
+		// No watchdog device on a test machine.
+		"watchdog": map[string]any{"mode": "off"},
 		"bootstrap": map[string]any{
 			"dcs": map[string]any{
 				"ttl": 10, "loop_wait": 1, "retry_timeout": 4,
