@@ -135,22 +135,22 @@ backup_took=$(since "$t")
 log "full backup: $backup_took; $(br info | grep -E 'database size|repo1: backup' | tr -s ' ' | tr '\n' ';')"
 
 # --- 3. change A, the target time, change B
-psql_at "$src_url" >/dev/null <<'SQL'
+# change_parcel LABEL min|max: gives the first or last parcel the address "restore drill: change
+# LABEL", as gisd's writes do (the actor set for the transaction, history and feed by trigger).
+change_parcel() {
+	psql_at "$src_url" >/dev/null <<SQL
 BEGIN;
 SELECT set_config('gisd.actor', 'restore-drill', true);
-UPDATE parcels SET address = 'restore drill: change A' WHERE id = (SELECT min(id) FROM parcels);
+UPDATE parcels SET address = 'restore drill: change $1' WHERE id = (SELECT $2(id) FROM parcels);
 COMMIT;
 SQL
+}
+change_parcel A min
 changes_a=$(psql_at "$src_url" -c 'SELECT max(seq) FROM changes')
 sleep 1 # a target time strictly between the two commits, at PostgreSQL's microsecond resolution
 target=$(psql_at "$src_url" -c "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
 sleep 1
-psql_at "$src_url" >/dev/null <<'SQL'
-BEGIN;
-SELECT set_config('gisd.actor', 'restore-drill', true);
-UPDATE parcels SET address = 'restore drill: change B' WHERE id = (SELECT max(id) FROM parcels);
-COMMIT;
-SQL
+change_parcel B max
 # Archive the WAL that holds B, as archive_timeout would within a minute.
 br check
 log "change A committed, target time $target, change B committed after it"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,12 @@ func TestPatroni_Failover(t *testing.T) {
 	defer cancel()
 
 	multi := connect(t, ctx, c.MultiHostURL())
+	// Bootstrapped by deploy's post-bootstrap script (PostGIS) and migrated by the harness.
+	var version uint
+	var postgis string
+	if err := multi.QueryRow(ctx, `SELECT (SELECT version FROM schema_migrations), postgis_lib_version()`).Scan(&version, &postgis); err != nil || version != store.LatestMigration() {
+		t.Errorf("leader: schema version %d, PostGIS %q, %v; want version %d", version, postgis, err, store.LatestMigration())
+	}
 	probeTable(t, ctx, multi, "ha_failover")
 	// Synchronous mode: the commit returns once the standby has the WAL on disk.
 	if _, err := multi.Exec(ctx, `INSERT INTO ha_failover VALUES (1, 'committed before the crash')`); err != nil {
@@ -260,4 +267,29 @@ func waitRows(ctx context.Context, url, table string, id int) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("waited 30s for row %d of %s to be readable at %s (last error: %v)", id, table, url, last)
+}
+
+// TestReplicated_FreezeLeavesConnectionsUnanswered: a frozen server neither answers nor refuses
+// (the hung machine a failover test needs), and answers again once thawed.
+func TestReplicated_FreezeLeavesConnectionsUnanswered(t *testing.T) {
+	p := ha.StartReplicated(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n := p.Standby()
+	n.Freeze()
+	defer n.Thaw()
+	cctx, ccancel := context.WithTimeout(ctx, time.Second)
+	conn, err := pgx.Connect(cctx, n.URL())
+	ccancel()
+	if err == nil {
+		conn.Close(ctx)
+		t.Fatal("connected to a frozen server")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("connect to a frozen server: %v; want it to time out, not be refused", err)
+	}
+	n.Thaw()
+	if _, err := n.InRecovery(ctx); err != nil {
+		t.Errorf("after Thaw: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package ha
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,6 +78,37 @@ func once[T any](tb testing.TB, key string, start func() (T, func(), error)) T {
 	}
 	tb.Logf("ha: %s started in %v", key, time.Since(begin).Round(10*time.Millisecond))
 	return v
+}
+
+// cluster is what StartReplicated and StartPatroni share.
+type cluster interface {
+	// Restore brings the cluster back to its started shape after a test changed it.
+	Restore(ctx context.Context) error
+}
+
+// startShared returns the package's cluster of one kind, started on first use by start with the
+// test's options, and restored to its started shape before every test that asks for it.
+func startShared[T cluster](tb testing.TB, kind string, reqs [][]requirement, opts []Option,
+	start func(options) (T, Timings, func(), error)) T {
+	tb.Helper()
+	require(tb, reqs...)
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	c := once(tb, kind+o.key(), func() (T, func(), error) {
+		c, took, closer, err := start(o)
+		if err == nil {
+			tb.Logf("ha: %s: %v", kind, took)
+		}
+		return c, closer, err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.Restore(ctx); err != nil {
+		tb.Fatalf("ha: restore the %s: %v", kind, err)
+	}
+	return c
 }
 
 // requirement is a program or file a cluster kind needs, and the Debian package providing it.

@@ -140,19 +140,13 @@ func (n *Node) Stop(ctx context.Context) error {
 	if p == nil || !p.running() {
 		return nil
 	}
-	_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGINT)
-	select {
-	case <-p.done:
+	if p.terminate(ctx, syscall.SIGINT, time.Minute) {
 		// Backends leave with the postmaster; anything slower goes now.
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		return nil
-	case <-time.After(60 * time.Second):
-		p.kill()
-		return fmt.Errorf("ha: PostgreSQL %s did not shut down within 60s; killed it", n.Name)
-	case <-ctx.Done():
-		p.kill()
-		return fmt.Errorf("ha: stopping PostgreSQL %s: %w; killed it", n.Name, ctx.Err())
 	}
+	n.Kill()
+	return fmt.Errorf("ha: PostgreSQL %s did not shut down within its deadline; killed it", n.Name)
 }
 
 // Kill ends the server and every backend at once, as a crash of the machine would (but the OS

@@ -70,25 +70,13 @@ func (n *PatroniNode) connect(ctx context.Context, db string) (*pgx.Conn, error)
 // (a stopped node is started again and rejoins).
 func StartPatroni(tb testing.TB, opts ...Option) *Patroni {
 	tb.Helper()
-	require(tb, needPostgres, needPatroni)
-	var o options
-	for _, f := range opts {
-		f(&o)
-	}
-	c := once(tb, "patroni cluster"+o.key(), func() (*Patroni, func(), error) {
+	return startShared(tb, "patroni cluster", [][]requirement{needPostgres, needPatroni}, opts, func(o options) (*Patroni, Timings, func(), error) {
 		c, err := startPatroni(o)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		tb.Logf("ha: patroni cluster: %v", c.Startup)
-		return c, func() { c.close() }, nil
+		return c, c.Startup, c.close, nil
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := c.Restore(ctx); err != nil {
-		tb.Fatalf("ha: restore the patroni cluster: %v", err)
-	}
-	return c
 }
 
 func startPatroni(o options) (c *Patroni, err error) {
@@ -343,12 +331,8 @@ func (n *PatroniNode) Stop(ctx context.Context) error {
 	if p == nil || !p.running() {
 		return nil
 	}
-	_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.done:
+	if p.terminate(ctx, syscall.SIGTERM, time.Minute) {
 		return nil
-	case <-time.After(60 * time.Second):
-	case <-ctx.Done():
 	}
 	n.Kill()
 	return fmt.Errorf("ha: Patroni %s did not stop within its deadline; killed it", n.Name)

@@ -46,11 +46,19 @@ func reuseOnAnotherServer(t *testing.T, ctx context.Context, url string) error {
 	return a.QueryRow(ctx, q, "y").Scan(&second)
 }
 
-func TestPgBouncer_TransactionMode_StatementCacheBreaks(t *testing.T) {
+// behindBouncer gives a test the package's pair, a transaction-mode PgBouncer in front of its
+// primary and a context with a deadline.
+func behindBouncer(t *testing.T) (*ha.Pair, *ha.PgBouncer, context.Context) {
+	t.Helper()
 	p := ha.StartReplicated(t)
 	b := ha.StartPgBouncer(t, p.Primary().Port, ha.PgBouncerOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
+	return p, b, ctx
+}
+
+func TestPgBouncer_TransactionMode_StatementCacheBreaks(t *testing.T) {
+	_, b, ctx := behindBouncer(t)
 	// pgx's default (cache_statement) prepares a named statement on the server connection it
 	// happened to get; the next transaction may run on another.
 	err := reuseOnAnotherServer(t, ctx, b.URL())
@@ -76,10 +84,7 @@ func TestPgBouncer_TransactionMode_ExecModesWork(t *testing.T) {
 }
 
 func TestPgBouncer_TransactionMode_ListenLosesNotifications(t *testing.T) {
-	p := ha.StartReplicated(t)
-	b := ha.StartPgBouncer(t, p.Primary().Port, ha.PgBouncerOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	p, b, ctx := behindBouncer(t)
 	// A listener through PgBouncer: in transaction mode its LISTEN ran on a server connection
 	// that went back to the pool when the statement ended, and NOTIFYs sent there later reach
 	// no client. In session mode (the control) the listener keeps its server connection.
@@ -161,10 +166,7 @@ func TestPgBouncer_StartupParameters(t *testing.T) {
 // transaction keeps its server connection, so set_config(..., true) and advisory transaction
 // locks hold until it ends.
 func TestPgBouncer_TransactionMode_TransactionsStayWhole(t *testing.T) {
-	p := ha.StartReplicated(t)
-	b := ha.StartPgBouncer(t, p.Primary().Port, ha.PgBouncerOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	_, b, ctx := behindBouncer(t)
 	conn := connect(t, ctx, b.URL()+"&default_query_exec_mode=exec")
 	other := connect(t, ctx, b.URL()+"&default_query_exec_mode=exec")
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {

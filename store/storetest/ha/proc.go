@@ -388,6 +388,19 @@ func (p *process) stop(sig syscall.Signal, grace time.Duration) {
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
 
+// terminate sends sig to the process (its leader only: PostgreSQL and Patroni stop their own
+// children) and reports whether it exited within limit and ctx.
+func (p *process) terminate(ctx context.Context, sig syscall.Signal, limit time.Duration) bool {
+	_ = syscall.Kill(p.cmd.Process.Pid, sig)
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(limit):
+	case <-ctx.Done():
+	}
+	return false
+}
+
 // kill ends the process group at once, as a crash would.
 func (p *process) kill() {
 	if !p.running() {
