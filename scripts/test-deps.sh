@@ -4,7 +4,8 @@
 # with ogrinfo, as QGIS users would), poppler-utils (the parcel extract's PDF is read back with
 # pdftotext and pdftoppm), Chromium for the browser tests, which drive it from Go (no
 # Node.js on the test path; npm only builds the web bundle, scripts/web.sh), and curl for the
-# README's examples. Idempotent; as root or through sudo.
+# README's examples, etcd, Patroni and PgBouncer for the replication tests and PROJ's projinfo.
+# Idempotent; as root or through sudo.
 set -euo pipefail
 need=()
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
@@ -14,6 +15,12 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v curl >/dev/null || need+=(curl)
 # `go test -race` needs cgo, so a C compiler; a fresh Debian has none.
 command -v gcc >/dev/null || need+=(gcc)
+# store/storetest/ha: replicated PostgreSQL under Patroni with etcd, and PgBouncer.
+[ -x /usr/bin/etcd ] || need+=(etcd-server)
+[ -x /usr/bin/patroni ] || need+=(patroni python3-psycopg2)
+[ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+# geo checks each CRS's axis order against PROJ's EPSG database (projinfo).
+command -v projinfo >/dev/null || need+=(proj-bin)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
