@@ -15,6 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 )
 
@@ -41,7 +43,7 @@ type importJob struct {
 	im     *store.Import
 	cancel context.CancelFunc
 	done   chan struct{}
-	res    *store.ImportResult
+	res    *importer.Result
 	err    error
 }
 
@@ -130,14 +132,14 @@ func (s *Server) mayManageImport(c *gin.Context) {
 var importParams = map[string]bool{"mode": true, "srid": true, "key": true, "map": true, "dry_run": true,
 	"strict": true, "create": true, "title": true, "max_rejected": true, "offline": true}
 
-func parseImportOptions(c *gin.Context) (store.ImportOptions, error) {
+func parseImportOptions(c *gin.Context) (importer.Options, error) {
 	q := c.Request.URL.Query()
 	for name := range q {
 		if !importParams[name] {
-			return store.ImportOptions{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected or offline)"}
+			return importer.Options{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected or offline)"}
 		}
 	}
-	opt := store.ImportOptions{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
+	opt := importer.Options{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
 	boolParam := func(name string, dst *bool) error {
 		v := q.Get(name)
 		if v == "" {
@@ -263,6 +265,10 @@ func (s *Server) startImport(c *gin.Context) {
 	im, err := s.store.NewImport(c.Request.Context(), opt)
 	if err != nil {
 		release()
+		var oe *importer.OptionError
+		if errors.As(err, &oe) {
+			err = &ParamError{oe.Option, oe.Msg}
+		}
 		fail(c, err)
 		return
 	}
@@ -322,7 +328,7 @@ func (s *Server) startImport(c *gin.Context) {
 	default:
 	}
 	base := baseURL(c, s.cfg.PublicURL)
-	state := store.StateRunning
+	state := importer.StateRunning
 	if job.res != nil {
 		state = job.res.State
 	}
@@ -344,24 +350,37 @@ func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 	if errors.As(err, &ie) {
 		msg = ie.Msg
 	}
-	detail := fmt.Sprintf("import %d: %s (GET /api/v1/imports/%d has the record)", id, msg, id)
+	detail := fmt.Sprintf("import %d: %s%s (GET /api/v1/imports/%d has the record)", id, msg, crsHint(err), id)
 	switch {
 	case errors.As(err, &tooBig):
 		problem(c, http.StatusRequestEntityTooLarge, detail)
-	case errors.Is(err, geo.ErrGeoJSON) && !errors.Is(err, store.ErrInvalid):
+	case errors.Is(err, geojson.ErrInvalid) && !errors.Is(err, store.ErrInvalid) && !errors.Is(err, importer.ErrInvalid):
 		problem(c, http.StatusBadRequest, detail)
 	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
 		problem(c, http.StatusUnprocessableEntity, detail)
-	case errors.Is(err, store.ErrInvalid):
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, importer.ErrInvalid):
 		problem(c, http.StatusUnprocessableEntity, detail)
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.Is(err, io.ErrUnexpectedEOF):
 		problem(c, http.StatusBadRequest, detail)
-	case ie != nil && ie.State == store.StateCancelled:
+	case ie != nil && ie.State == importer.StateCancelled:
 		problem(c, http.StatusConflict, detail)
 	default:
 		return false
 	}
 	return true
+}
+
+// crsHint says, in this API's words, how to give the CRS of coordinates that did not fit
+// theirs.
+func crsHint(err error) string {
+	var me *geo.MismatchError
+	switch {
+	case errors.As(err, &me) && me.Suggest != 0:
+		return fmt.Sprintf("; send srid=%d", me.Suggest)
+	case errors.Is(err, geo.ErrCRSMismatch):
+		return "; give their CRS with srid= (9212 for VN-2000 / TM-3 106-15, Bình Phước)"
+	}
+	return ""
 }
 
 func importLinks(base string, id int64, layer string) []link {
@@ -374,8 +393,8 @@ func importLinks(base string, id int64, layer string) []link {
 // importDoc is an import as GET shows it: the record, live progress while it runs here.
 type importDoc struct {
 	store.ImportRecord
-	Progress *store.ImportProgress `json:"progress,omitempty"`
-	Links    []link                `json:"links"`
+	Progress *importer.Progress `json:"progress,omitempty"`
+	Links    []link             `json:"links"`
 }
 
 func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
@@ -383,7 +402,7 @@ func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
 	if job := s.importJobs().get(r.ID); job != nil {
 		// The job on this instance has not finished yet: after its commit it still reloads the
 		// catalog, and until then a client told "committed" could not find a layer it created.
-		r.State = store.StateRunning
+		r.State = importer.StateRunning
 		d.ImportRecord = r
 		p := job.im.Progress()
 		d.Progress = &p

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/api"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
@@ -45,7 +46,7 @@ func newImportAPI(t *testing.T, cfg api.ImportConfig) *importAPI {
 	t.Helper()
 	url := storetest.Migrated(t)
 	e := &importAPI{st: storetest.Store(t, url), pool: storetest.Pool(t, url)}
-	if _, err := e.st.Import(context.Background(), bytes.NewReader(importFixture(t, "communes.geojson")), store.ImportOptions{Layer: "admin_units"}); err != nil {
+	if _, err := e.st.Import(context.Background(), bytes.NewReader(importFixture(t, "communes.geojson")), importer.Options{Layer: "admin_units"}); err != nil {
 		t.Fatal(err)
 	}
 	e.h = api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler), Imports: cfg})

@@ -1,25 +1,10 @@
 package geo
 
 import (
-	"errors"
 	"fmt"
-	"math"
 
-	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
 )
-
-// ErrCRSMismatch: the coordinates cannot be in the CRS they were given or declared with, or no
-// CRS was given for coordinates that are plainly projected.
-var ErrCRSMismatch = errors.New("CRS does not match the coordinates")
-
-// ImportRegion is where imported data must lie (WGS 84): Bình Phước and the Đồng Nai it merged
-// into in 2025, padded by about 25 km. A feature entirely outside it is "far outside the
-// province" — almost always a wrong CRS or swapped axes, not a real place.
-var ImportRegion = orb.Bound{
-	Min: orb.Point{106.0, 10.2},
-	Max: orb.Point{107.9, 12.55},
-}
 
 // GeometryTypes are the geometry types a layer can hold (the catalog's geometry_type); Geometry
 // means any of the others.
@@ -233,126 +218,4 @@ func TypeName(g geom.T) string {
 		return "GeometryCollection"
 	}
 	return fmt.Sprintf("%T", g)
-}
-
-// CommonType is the layer type for a new layer whose features have the given geometry types
-// (with counts): the multi type when singles and multis of one kind mix. Different kinds
-// (points and polygons) cannot share a layer: the error says how many of each were found.
-func CommonType(counts map[string]int64) (string, error) {
-	kinds := map[string]bool{}
-	multi := map[string]bool{}
-	for t, n := range counts {
-		if n == 0 {
-			continue
-		}
-		base := t
-		if len(t) > 5 && t[:5] == "Multi" {
-			base = t[5:]
-			multi[base] = true
-		}
-		kinds[base] = true
-	}
-	switch len(kinds) {
-	case 0:
-		return "", fmt.Errorf("geo: no geometries to infer a layer type from: %w", ErrGeoJSON)
-	case 1:
-		for k := range kinds {
-			if multi[k] {
-				return "Multi" + k, nil
-			}
-			return k, nil
-		}
-	}
-	var parts []string
-	for _, t := range GeometryTypes {
-		if counts[t] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
-		}
-	}
-	return "", fmt.Errorf("geo: mixed geometry types (%s): a layer holds one kind of geometry; split the file by type: %w",
-		joinComma(parts), ErrGeoJSON)
-}
-
-func joinComma(p []string) string {
-	s := ""
-	for i, x := range p {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
-}
-
-// Where a CRS came from, for messages.
-const (
-	srcFlagNoun     = "the srid given"
-	srcDeclaredNoun = "the file's crs member"
-)
-
-// ResolveCRS decides the SRID of incoming coordinates from an explicit SRID (0 if none), the
-// CRS the file declares (nil if none) and a sample coordinate (x, y) of the first feature, and
-// checks that the sample lands inside region (ImportRegion) in that CRS:
-//
-//   - explicit wins, then declared, then WGS 84 (RFC 7946);
-//   - with neither, projected-looking coordinates are an error naming the likely VN-2000 TM-3
-//     zone ("--srid 9212" for Bình Phước) instead of a silent import into the sea;
-//   - a CRS that puts the sample far from region is an error naming both (a file declaring
-//     EPSG:4326 with values like 569613, 1275708; latitude and longitude swapped).
-//
-// Errors wrap ErrCRSMismatch (ErrUnknownCRS for an explicit SRID outside the registry).
-func ResolveCRS(explicit int, declared *CRS, x, y float64, region orb.Bound) (int, error) {
-	srid, src := SRIDWGS84, ""
-	switch {
-	case explicit != 0:
-		if _, ok := LookupCRS(explicit); !ok {
-			return 0, &geoError{ErrUnknownCRS, fmt.Sprintf("srid %d is not supported", explicit)}
-		}
-		srid, src = explicit, srcFlagNoun
-	case declared != nil:
-		srid, src = declared.SRID, srcDeclaredNoun
-	}
-	sample := fmt.Sprintf("(%s, %s)", fmtCoord(x), fmtCoord(y))
-	lon, lat, err := ToWGS84(x, y, srid)
-	if err == nil && region.Contains(orb.Point{lon, lat}) {
-		return srid, nil
-	}
-	c, _ := LookupCRS(srid)
-	lonlat := LooksLikeLonLat(orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}})
-	hint := ""
-	swapped := region.Contains(orb.Point{y, x})
-	if zone, ok := GuessVN2000Zone(x, y, region); ok && !lonlat && !swapped {
-		z, _ := LookupCRS(zone)
-		hint = fmt.Sprintf("; they look like %s: use --srid %d (srid=%d over HTTP)", z.Name, zone, zone)
-	} else if swapped {
-		hint = "; they look like latitude, longitude: GeoJSON puts longitude first"
-	} else if lonlat && c.Projected {
-		hint = "; they look like longitude/latitude (WGS 84): drop the srid or use --srid 4326"
-	}
-	if src == "" {
-		if !lonlat && !swapped {
-			if hint == "" {
-				hint = "; give their CRS with --srid (e.g. --srid 9212 for VN-2000 / TM-3 106-15, Bình Phước)"
-			}
-			return 0, &geoError{ErrCRSMismatch, fmt.Sprintf(
-				"the coordinates %s are not longitude/latitude and the file names no CRS%s", sample, hint)}
-		}
-		return 0, &geoError{ErrCRSMismatch, fmt.Sprintf(
-			"the coordinates %s, read as WGS 84 longitude/latitude, are far outside the province%s", sample, hint)}
-	}
-	where := "far outside the province"
-	if err != nil {
-		where = "impossible there"
-	} else {
-		where = fmt.Sprintf("at %.4f, %.4f, far outside the province", lon, lat)
-	}
-	return 0, &geoError{ErrCRSMismatch, fmt.Sprintf("%s is %s (%s) but the first coordinates %s are %s%s",
-		src, c.String(), c.Name, sample, where, hint)}
-}
-
-func fmtCoord(v float64) string {
-	if math.Abs(v) >= 1000 {
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.6g", v)
 }

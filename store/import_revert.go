@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dongnai-gis/gisd/importer"
 )
 
 // RevertResult says what a revert did.
@@ -54,15 +56,15 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		}
 		switch {
 		case mode == "demo":
-			return fmt.Errorf("%w: the demo is not reverted; reload it with gisd demo --force", ErrConflict)
-		case state == StateReverted:
+			return fmt.Errorf("%w: the demo is not reverted; load the demo again instead", ErrConflict)
+		case state == importer.StateReverted:
 			return fmt.Errorf("%w: already reverted", ErrConflict)
-		case state == StateRunning:
+		case state == importer.StateRunning:
 			return fmt.Errorf("%w: still running; cancel it instead", ErrConflict)
-		case state != StateCommitted:
+		case state != importer.StateCommitted:
 			return fmt.Errorf("%w: it did not commit (state %s), so there is nothing to revert", ErrConflict, state)
 		}
-		var c ImportCounts
+		var c importer.Counts
 		_ = json.Unmarshal(counts, &c)
 		var tableName string
 		var generic bool

@@ -19,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
@@ -49,11 +51,11 @@ func newImportEnv(t *testing.T) *importEnv {
 	t.Helper()
 	url := storetest.Migrated(t)
 	env := &importEnv{st: storetest.Store(t, url), pool: storetest.Pool(t, url)}
-	env.mustImport(t, "communes.geojson", store.ImportOptions{Layer: "admin_units"})
+	env.mustImport(t, "communes.geojson", importer.Options{Layer: "admin_units"})
 	return env
 }
 
-func (e *importEnv) mustImport(t *testing.T, file string, opt store.ImportOptions) *store.ImportResult {
+func (e *importEnv) mustImport(t *testing.T, file string, opt importer.Options) *importer.Result {
 	t.Helper()
 	opt.Source = file
 	res, err := e.st.Import(context.Background(), bytes.NewReader(fixture(t, file)), opt)
@@ -109,11 +111,11 @@ func TestImport_RealDistricts(t *testing.T) {
 	url := storetest.Migrated(t)
 	st, pool := storetest.Store(t, url), storetest.Pool(t, url)
 	ctx := context.Background()
-	res, err := st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "admin_units", Source: "binh-phuoc-districts.geojson"})
+	res, err := st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "admin_units", Source: "binh-phuoc-districts.geojson"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.State != store.StateCommitted || res.Counts.Inserted != 12 || res.Counts.Rejected != 0 {
+	if res.State != importer.StateCommitted || res.Counts.Inserted != 12 || res.Counts.Rejected != 0 {
 		t.Fatalf("result = %s, %+v; want committed with 12 inserted", res.State, res.Counts)
 	}
 	var province, districts float64
@@ -141,7 +143,7 @@ func TestImport_RealDistricts(t *testing.T) {
 func TestImport_ParcelsWithVietnameseFields(t *testing.T) {
 	env := newImportEnv(t)
 	ctx := context.Background()
-	res := env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	res := env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	if res.Counts.Inserted != 5 || res.Counts.Read != 5 || res.Counts.Rejected != 0 || res.Counts.SRID != 4326 {
 		t.Fatalf("counts = %+v, want 5 read and inserted in EPSG:4326", res.Counts)
 	}
@@ -214,7 +216,7 @@ func TestImport_ParcelsWithVietnameseFields(t *testing.T) {
 	}
 	// The record holds the same.
 	rec, err := env.st.ImportRecord(ctx, res.ID)
-	if err != nil || rec.State != store.StateCommitted || rec.SRID == nil || *rec.SRID != 4326 || !strings.Contains(string(rec.Report), "BHK") {
+	if err != nil || rec.State != importer.StateCommitted || rec.SRID == nil || *rec.SRID != 4326 || !strings.Contains(string(rec.Report), "BHK") {
 		t.Errorf("record = %+v, %v", rec, err)
 	}
 }
@@ -262,26 +264,27 @@ func TestImport_VN2000(t *testing.T) {
 	ctx := context.Background()
 	wgs := storetest.Migrated(t)
 	envW := &importEnv{st: storetest.Store(t, wgs), pool: storetest.Pool(t, wgs)}
-	envW.mustImport(t, "communes.geojson", store.ImportOptions{Layer: "admin_units"})
-	envW.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	envW.mustImport(t, "communes.geojson", importer.Options{Layer: "admin_units"})
+	envW.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	env := newImportEnv(t)
 	data := vn2000(t, fixture(t, "parcels.geojson"), 9212, false)
 
 	// Declared by the crs member.
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", DryRun: true})
-	if err != nil || res.Counts.SRID != 9212 || res.State != store.StateValidated || res.Counts.Inserted != 5 {
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", DryRun: true})
+	if err != nil || res.Counts.SRID != 9212 || res.State != importer.StateValidated || res.Counts.Inserted != 5 {
 		t.Fatalf("dry run with crs member = %+v, %v; want validated in 9212", res, err)
 	}
 	// No CRS at all: stop, naming the zone.
 	bare := vn2000(t, fixture(t, "parcels.geojson"), 9212, true)
 	before := snapshot(t, env.pool)
-	_, err = env.st.Import(ctx, bytes.NewReader(bare), store.ImportOptions{Layer: "parcels"})
-	if !errors.Is(err, geo.ErrCRSMismatch) || !strings.Contains(err.Error(), "--srid 9212") {
-		t.Fatalf("err = %v, want a CRS error naming --srid 9212", err)
+	_, err = env.st.Import(ctx, bytes.NewReader(bare), importer.Options{Layer: "parcels"})
+	var me *geo.MismatchError
+	if !errors.As(err, &me) || me.Suggest != 9212 || !strings.Contains(err.Error(), "VN-2000 / TM-3 106-15 (EPSG:9212)") {
+		t.Fatalf("err = %v, want a CRS mismatch suggesting EPSG:9212", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
-	// --srid.
-	res, err = env.st.Import(ctx, bytes.NewReader(bare), store.ImportOptions{Layer: "parcels", SRID: 9212})
+	// The SRID given.
+	res, err = env.st.Import(ctx, bytes.NewReader(bare), importer.Options{Layer: "parcels", SRID: 9212})
 	if err != nil || res.Counts.Inserted != 5 {
 		t.Fatalf("import with --srid 9212 = %+v, %v", res, err)
 	}
@@ -331,12 +334,12 @@ var badInputs = []struct {
 	file, want string
 	sentinel   error
 }{
-	{"bad/empty.geojson", "empty input", geo.ErrGeoJSON},
-	{"bad/truncated.geojson", "truncated", geo.ErrGeoJSON},
-	{"bad/not-a-collection.geojson", "not a FeatureCollection: the file is a bare Polygon geometry", geo.ErrGeoJSON},
-	{"bad/number-1e400.geojson", "1e400 is out of range", geo.ErrGeoJSON},
-	{"bad/nan.geojson", "NaN is not valid JSON", geo.ErrGeoJSON},
-	{"bad/non-utf8.geojson", "invalid UTF-8", geo.ErrGeoJSON},
+	{"bad/empty.geojson", "empty input", geojson.ErrInvalid},
+	{"bad/truncated.geojson", "truncated", geojson.ErrInvalid},
+	{"bad/not-a-collection.geojson", "not a FeatureCollection: the file is a bare Polygon geometry", geojson.ErrInvalid},
+	{"bad/number-1e400.geojson", "1e400 is out of range", geojson.ErrInvalid},
+	{"bad/nan.geojson", "NaN is not valid JSON", geojson.ErrInvalid},
+	{"bad/non-utf8.geojson", "invalid UTF-8", geojson.ErrInvalid},
 	{"bad/ring-2-points.geojson", "rejected", store.ErrInvalid},
 	{"bad/mixed-geometry-types.geojson", "features rejected", store.ErrInvalid},
 	{"bad/crs-mismatch.geojson", "crs member is EPSG:4326 (WGS 84) but the first coordinates (569613.7, 1275708.6) are impossible there", geo.ErrCRSMismatch},
@@ -348,7 +351,7 @@ func deepNesting() []byte {
 
 func TestImport_BadInputsChangeNothing(t *testing.T) {
 	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	ctx := context.Background()
 	type input struct {
 		name     string
@@ -360,13 +363,13 @@ func TestImport_BadInputsChangeNothing(t *testing.T) {
 	for _, b := range badInputs {
 		inputs = append(inputs, input{b.file, fixture(t, b.file), b.want, b.sentinel})
 	}
-	inputs = append(inputs, input{"100,000 nested arrays", deepNesting(), "nested deeper than 64 levels", geo.ErrGeoJSON})
+	inputs = append(inputs, input{"100,000 nested arrays", deepNesting(), "nested deeper than 64 levels", geojson.ErrInvalid})
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
-			for _, mode := range []string{store.ModeAppend, store.ModeReplace} {
+			for _, mode := range []string{importer.ModeAppend, importer.ModeReplace} {
 				before := snapshot(t, env.pool)
 				start := time.Now()
-				res, err := env.st.Import(ctx, bytes.NewReader(in.data), store.ImportOptions{Layer: "parcels", Mode: mode, Source: in.name})
+				res, err := env.st.Import(ctx, bytes.NewReader(in.data), importer.Options{Layer: "parcels", Mode: mode, Source: in.name})
 				if err == nil {
 					t.Fatalf("%s: import = %+v, want an error", mode, res)
 				}
@@ -382,14 +385,14 @@ func TestImport_BadInputsChangeNothing(t *testing.T) {
 					t.Fatalf("err = %T, want *store.ImportError", err)
 				}
 				rec, rerr := env.st.ImportRecord(ctx, ie.ID)
-				if rerr != nil || rec.State != store.StateFailed || rec.Error == "" || rec.FinishedAt == nil {
+				if rerr != nil || rec.State != importer.StateFailed || rec.Error == "" || rec.FinishedAt == nil {
 					t.Errorf("record = %+v, %v; want failed with an error", rec, rerr)
 				}
 			}
 		})
 	}
 	// A byte order mark is not a bad input: the file imports.
-	res := env.mustImport(t, "bom.geojson", store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	res := env.mustImport(t, "bom.geojson", importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if res.Counts.Read != 1 || res.Counts.Unchanged != 1 {
 		t.Errorf("BOM file: counts = %+v, want 1 read, unchanged", res.Counts)
 	}
@@ -401,8 +404,8 @@ func TestImport_ReadErrorChangesNothing(t *testing.T) {
 	before := snapshot(t, env.pool)
 	limit := errors.New("request body too large")
 	r := io.MultiReader(bytes.NewReader(fixture(t, "parcels.geojson")[:900]), errReader{limit})
-	_, err := env.st.Import(ctx, r, store.ImportOptions{Layer: "parcels"})
-	var re *geo.ReadError
+	_, err := env.st.Import(ctx, r, importer.Options{Layer: "parcels"})
+	var re *geojson.ReadError
 	if !errors.As(err, &re) || !errors.Is(err, limit) {
 		t.Fatalf("err = %v, want a read error wrapping the reader's", err)
 	}
@@ -453,26 +456,26 @@ func reportCase() ([]byte, map[int]struct{ level, code, reason string }) {
 		parcelFeature("25216", 5, 12, "ONT", `{"type":"Point","coordinates":[106.9,11.8]}`),                                                                           // 12 wrong type
 	)
 	want := map[int]struct{ level, code, reason string }{
-		1:  {store.LevelRepaired, "invalid_geometry", "Self-intersection"},
-		2:  {store.LevelRejected, "unknown_commune", "unknown commune code 99999"},
-		3:  {store.LevelRejected, "unknown_land_use", `unknown land-use code "XYZ"`},
-		4:  {store.LevelWarning, "legacy_land_use", "legacy land-use code NHK mapped to HNK"},
-		5:  {store.LevelRejected, "duplicate_key", "duplicate key 25216/5/1: feature 0 has the same key"},
-		6:  {store.LevelRejected, "key_conflict", "key 25216/1/1 already exists in the layer"},
-		7:  {store.LevelRejected, "outside", "far outside the province"},
-		8:  {store.LevelRejected, "check_constraint", "sheet_no break the rule (sheet_no > 0)"},
-		9:  {store.LevelRejected, "no_geometry", "no geometry"},
-		10: {store.LevelRejected, "bad_value", `sheet_no: "5a" is not an integer`},
-		11: {store.LevelRejected, "missing_attribute", "missing required attribute land_use"},
-		12: {store.LevelRejected, "geometry_type", "a Point where the layer holds MultiPolygon geometries"},
+		1:  {importer.LevelRepaired, "invalid_geometry", "Self-intersection"},
+		2:  {importer.LevelRejected, "unknown_commune", "unknown commune code 99999"},
+		3:  {importer.LevelRejected, "unknown_land_use", `unknown land-use code "XYZ"`},
+		4:  {importer.LevelWarning, "legacy_land_use", "legacy land-use code NHK mapped to HNK"},
+		5:  {importer.LevelRejected, "duplicate_key", "duplicate key 25216/5/1: feature 0 has the same key"},
+		6:  {importer.LevelRejected, "key_conflict", "key 25216/1/1 already exists in the layer"},
+		7:  {importer.LevelRejected, "outside", "far outside the province"},
+		8:  {importer.LevelRejected, "check_constraint", "sheet_no break the rule (sheet_no > 0)"},
+		9:  {importer.LevelRejected, "no_geometry", "no geometry"},
+		10: {importer.LevelRejected, "bad_value", `sheet_no: "5a" is not an integer`},
+		11: {importer.LevelRejected, "missing_attribute", "missing required attribute land_use"},
+		12: {importer.LevelRejected, "geometry_type", "a Point where the layer holds MultiPolygon geometries"},
 	}
 	return data, want
 }
 
 // checkReport fails unless the report has, for each feature of want, its entry.
-func checkReport(t *testing.T, report []store.ReportEntry, want map[int]struct{ level, code, reason string }) {
+func checkReport(t *testing.T, report []importer.Entry, want map[int]struct{ level, code, reason string }) {
 	t.Helper()
-	byIndex := map[int][]store.ReportEntry{}
+	byIndex := map[int][]importer.Entry{}
 	for _, e := range report {
 		byIndex[e.Index] = append(byIndex[e.Index], e)
 	}
@@ -494,11 +497,11 @@ func checkReport(t *testing.T, report []store.ReportEntry, want map[int]struct{ 
 
 func TestImport_ValidationReport(t *testing.T) {
 	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	ctx := context.Background()
 	data, want := reportCase()
 	before := snapshot(t, env.pool)
-	_, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels"})
+	_, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels"})
 	var ie *store.ImportError
 	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) {
 		t.Fatalf("err = %v, want too many rejected", err)
@@ -511,7 +514,7 @@ func TestImport_ValidationReport(t *testing.T) {
 	}
 
 	// Allowed to reject: the three accepted features commit, the repaired one valid.
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1})
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1})
 	if err != nil || res.Counts.Inserted != 3 {
 		t.Fatalf("with max rejected -1: %+v, %v; want 3 inserted", res, err)
 	}
@@ -524,7 +527,7 @@ func TestImport_ValidationReport(t *testing.T) {
 	// Strict: the bowtie is rejected instead.
 	strict := features(parcelFeature("25216", 6, 2, "ONT", imBowtie(106.956, 11.806)), parcelFeature("25216", 6, 3, "ONT",
 		`{"type":"Polygon","coordinates":[[[106.957,11.806],[106.9575,11.806],[106.9575,11.8065]]]}`))
-	_, err = env.st.Import(ctx, bytes.NewReader(strict), store.ImportOptions{Layer: "parcels", Strict: true})
+	_, err = env.st.Import(ctx, bytes.NewReader(strict), importer.Options{Layer: "parcels", Strict: true})
 	if !errors.As(err, &ie) || ie.Result.Counts.Rejected != 2 {
 		t.Fatalf("strict: err = %v, want both rejected", err)
 	}
@@ -536,7 +539,7 @@ func TestImport_ValidationReport(t *testing.T) {
 		t.Errorf("strict codes = %q, want invalid_geometry then open_ring", codes)
 	}
 	// Not strict: the open ring is closed and reported.
-	res, err = env.st.Import(ctx, bytes.NewReader(strict), store.ImportOptions{Layer: "parcels"})
+	res, err = env.st.Import(ctx, bytes.NewReader(strict), importer.Options{Layer: "parcels"})
 	if err != nil || res.Counts.Repaired != 2 || res.Counts.Inserted != 2 {
 		t.Errorf("lenient: %+v, %v; want 2 repaired and inserted", res, err)
 	}
@@ -554,8 +557,8 @@ func TestImport_Chunks(t *testing.T) {
 	for _, chunk := range []int{1, 2, 3, 5, 13} {
 		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
 			env := newImportEnv(t)
-			env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
-			res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
+			env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
+			res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -579,7 +582,7 @@ func TestImport_Chunks(t *testing.T) {
 				parcelFeature("25216", 6, 1, "ONT", imSquare(106.955, 11.806)), // new
 				parcelFeature("25216", 5, 1, "ONT", imSquare(106.955, 11.805)), // duplicate of 0
 			)
-			up, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert,
+			up, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert,
 				MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -600,8 +603,8 @@ func TestImport_Chunks(t *testing.T) {
 			}
 			broken := features(many...)
 			broken = broken[:len(broken)-20]
-			_, err = env.st.Import(ctx, bytes.NewReader(broken), store.ImportOptions{Layer: "parcels", ChunkSize: chunk, BatchSize: 1})
-			if !errors.Is(err, geo.ErrGeoJSON) {
+			_, err = env.st.Import(ctx, bytes.NewReader(broken), importer.Options{Layer: "parcels", ChunkSize: chunk, BatchSize: 1})
+			if !errors.Is(err, geojson.ErrInvalid) {
 				t.Errorf("truncated input: err = %v, want a GeoJSON error", err)
 			}
 			sameSnapshot(t, before, snapshot(t, env.pool))
@@ -614,7 +617,7 @@ func TestImport_Chunks(t *testing.T) {
 	before := snapshot(t, env.pool)
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err := env.st.Import(tctx, &endlessParcels{}, store.ImportOptions{Layer: "parcels", ChunkSize: 100, BatchSize: 10})
+	_, err := env.st.Import(tctx, &endlessParcels{}, importer.Options{Layer: "parcels", ChunkSize: 100, BatchSize: 10})
 	var ie *store.ImportError
 	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) || tctx.Err() != nil {
 		t.Fatalf("endless input with a bad first feature: %v, want too many rejected, before the deadline", err)
@@ -630,7 +633,7 @@ func TestImport_Chunks(t *testing.T) {
 func TestImport_Offline(t *testing.T) {
 	ctx := context.Background()
 	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	indexes := func() string {
 		var defs string
 		if err := env.pool.QueryRow(ctx, `SELECT string_agg(def, E'\n' ORDER BY def) FROM (
@@ -647,7 +650,7 @@ func TestImport_Offline(t *testing.T) {
 
 	data, wantReport := reportCase()
 	for _, chunk := range []int{2, 13} {
-		res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1,
+		res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1,
 			ChunkSize: chunk, BatchSize: 1, Offline: true})
 		if err != nil {
 			t.Fatal(err)
@@ -669,7 +672,7 @@ func TestImport_Offline(t *testing.T) {
 	}
 
 	// The spatial index finds the new parcels (the planner is told to use it).
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1, Offline: true})
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1, Offline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,7 +708,7 @@ func TestImport_Offline(t *testing.T) {
 	// A failed offline import changes nothing, indexes included.
 	before := snapshot(t, env.pool)
 	broken := data[:len(data)-20]
-	if _, err := env.st.Import(ctx, bytes.NewReader(broken), store.ImportOptions{Layer: "parcels", MaxRejected: -1, ChunkSize: 2, BatchSize: 1, Offline: true}); !errors.Is(err, geo.ErrGeoJSON) {
+	if _, err := env.st.Import(ctx, bytes.NewReader(broken), importer.Options{Layer: "parcels", MaxRejected: -1, ChunkSize: 2, BatchSize: 1, Offline: true}); !errors.Is(err, geojson.ErrInvalid) {
 		t.Errorf("truncated input: err = %v, want a GeoJSON error", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
@@ -718,7 +721,7 @@ func TestImport_Offline(t *testing.T) {
 	twins := features(
 		strings.Replace(parcelFeature("25216", 9, 1, "ONT", imSquare(106.955, 11.809)), `"DienTich"`, `"SoGCN":"A 1","DienTich"`, 1),
 		strings.Replace(parcelFeature("25216", 9, 1, "ONT", imSquare(106.956, 11.809)), `"DienTich"`, `"SoGCN":"A 2","DienTich"`, 1))
-	_, err = env.st.Import(ctx, bytes.NewReader(twins), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace,
+	_, err = env.st.Import(ctx, bytes.NewReader(twins), importer.Options{Layer: "parcels", Mode: importer.ModeReplace,
 		Key: []string{"certificate_no"}, Offline: true})
 	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "could not create unique index") {
 		t.Errorf("one cadastral key twice, offline: err = %v, want the key's index refusing to build", err)
@@ -729,7 +732,7 @@ func TestImport_Offline(t *testing.T) {
 	}
 
 	// A replace that commits, its unique key dropped and built again.
-	rep, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace, MaxRejected: -1, ChunkSize: 5, BatchSize: 1, Offline: true})
+	rep, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", Mode: importer.ModeReplace, MaxRejected: -1, ChunkSize: 5, BatchSize: 1, Offline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -743,7 +746,7 @@ func TestImport_Offline(t *testing.T) {
 	}
 
 	// Generic layers share one table: taking it offline would take them all.
-	if _, err := env.st.NewImport(ctx, store.ImportOptions{Layer: "roads", Create: true, Offline: true}); !errors.Is(err, store.ErrInvalid) {
+	if _, err := env.st.NewImport(ctx, importer.Options{Layer: "roads", Create: true, Offline: true}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("offline --create: err = %v, want ErrInvalid", err)
 	}
 }
@@ -773,7 +776,7 @@ func (e *endlessParcels) Read(p []byte) (int, error) {
 func TestImport_UpsertReplaceRevert(t *testing.T) {
 	env := newImportEnv(t)
 	ctx := context.Background()
-	first := env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	first := env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	base := snapshot(t, env.pool)
 
 	// Upsert: one parcel changes its land use, one is new, the rest are unchanged.
@@ -781,7 +784,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 		parcelFeature("25216", 1, 2, "CLN", imSquare(106.952, 11.801)),
 		parcelFeature("25219", 3, 1, "ONT", imSquare(106.992, 11.801)),
 	)
-	res, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	res, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if err != nil || res.Counts.Updated != 1 || res.Counts.Inserted != 1 || res.Counts.Unchanged != 0 {
 		t.Fatalf("upsert: %+v, %v; want 1 updated, 1 inserted", res, err)
 	}
@@ -800,7 +803,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 		t.Errorf("history of the updated parcel: %q, %v; want the old ONT version", histUse, err)
 	}
 	// The same upsert again changes nothing.
-	again, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	again, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if err != nil || again.Counts.Unchanged != 2 || again.Counts.Updated != 0 || again.Counts.Inserted != 0 {
 		t.Errorf("repeated upsert: %+v, %v; want 2 unchanged", again.Counts, err)
 	}
@@ -823,7 +826,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 	}
 
 	// Replace: the layer becomes exactly the file; a reader sees old or new, never a mix.
-	rep, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace})
+	rep, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeReplace})
 	if err != nil || rep.Counts.Deleted != 5 || rep.Counts.Inserted != 2 {
 		t.Fatalf("replace: %+v, %v; want 5 deleted, 2 inserted", rep, err)
 	}
@@ -842,7 +845,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 	}
 
 	// Revert refuses when someone changed a feature since.
-	up2, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	up2, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -866,7 +869,7 @@ func TestImport_CreateLayer(t *testing.T) {
 		 "geometry":{"type":"LineString","coordinates":[[106.9,11.5],[106.91,11.51]]}},
 		{"type":"Feature","properties":{"Tên đường":"Đường Phú Riềng Đỏ","Số làn":2,"Rộng (m)":8,"Có vỉa hè":false,"Ngày":"2025-07-01","x":"y"},
 		 "geometry":{"type":"MultiLineString","coordinates":[[[106.92,11.52],[106.93,11.53]]]}}]}`)
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "roads", Create: true, Title: "Đường giao thông"})
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "roads", Create: true, Title: "Đường giao thông"})
 	if err != nil || res.Counts.Inserted != 2 || !res.Counts.LayerCreated {
 		t.Fatalf("create: %+v, %v", res, err)
 	}
@@ -887,7 +890,7 @@ func TestImport_CreateLayer(t *testing.T) {
 		t.Errorf("properties = %s, %v", props, err)
 	}
 	// Creating it again is a conflict; appending to it works.
-	if _, err := env.st.NewImport(ctx, store.ImportOptions{Layer: "roads", Create: true}); !errors.Is(err, store.ErrConflict) {
+	if _, err := env.st.NewImport(ctx, importer.Options{Layer: "roads", Create: true}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second create: %v, want ErrConflict", err)
 	}
 	// Revert removes the features and the layer.
@@ -901,8 +904,8 @@ func TestImport_CreateLayer(t *testing.T) {
 
 	// Mixed kinds of geometry cannot make one layer: nothing is created.
 	before := snapshot(t, env.pool)
-	_, err = env.st.Import(ctx, bytes.NewReader(fixture(t, "bad/mixed-geometry-types.geojson")), store.ImportOptions{Layer: "mixed", Create: true})
-	if !errors.Is(err, geo.ErrGeoJSON) || !strings.Contains(err.Error(), "mixed geometry types (1 Point, 1 Polygon)") {
+	_, err = env.st.Import(ctx, bytes.NewReader(fixture(t, "bad/mixed-geometry-types.geojson")), importer.Options{Layer: "mixed", Create: true})
+	if !errors.Is(err, importer.ErrInvalid) || !strings.Contains(err.Error(), "mixed geometry types (1 Point, 1 Polygon)") {
 		t.Errorf("mixed create: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
@@ -912,13 +915,13 @@ func TestImport_DryRunAndCancel(t *testing.T) {
 	env := newImportEnv(t)
 	ctx := context.Background()
 	before := snapshot(t, env.pool)
-	res, err := env.st.Import(ctx, bytes.NewReader(fixture(t, "parcels.geojson")), store.ImportOptions{Layer: "parcels", DryRun: true})
-	if err != nil || res.State != store.StateValidated || res.Counts.Inserted != 5 {
+	res, err := env.st.Import(ctx, bytes.NewReader(fixture(t, "parcels.geojson")), importer.Options{Layer: "parcels", DryRun: true})
+	if err != nil || res.State != importer.StateValidated || res.Counts.Inserted != 5 {
 		t.Fatalf("dry run: %+v, %v", res, err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
 	rec, _ := env.st.ImportRecord(ctx, res.ID)
-	if rec.State != store.StateValidated {
+	if rec.State != importer.StateValidated {
 		t.Errorf("dry run recorded as %s", rec.State)
 	}
 
@@ -933,15 +936,15 @@ func TestImport_DryRunAndCancel(t *testing.T) {
 		// The reader is blocked; like an HTTP server dropping the request, close it.
 		pw.CloseWithError(context.Canceled)
 	}()
-	_, err = env.st.Import(cctx, pr, store.ImportOptions{Layer: "parcels"})
+	_, err = env.st.Import(cctx, pr, importer.Options{Layer: "parcels"})
 	pw.Close()
 	var ie *store.ImportError
-	if !errors.As(err, &ie) || ie.State != store.StateCancelled {
+	if !errors.As(err, &ie) || ie.State != importer.StateCancelled {
 		t.Fatalf("cancelled: %v, want an ImportError in state cancelled", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
 	rec, _ = env.st.ImportRecord(ctx, ie.ID)
-	if rec.State != store.StateCancelled {
+	if rec.State != importer.StateCancelled {
 		t.Errorf("cancelled import recorded as %s", rec.State)
 	}
 }
@@ -955,7 +958,7 @@ func TestImportRecords_Interrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := env.st.ImportRecord(ctx, id)
-	if err != nil || rec.State != store.StateFailed || !strings.Contains(rec.Error, "interrupted") {
+	if err != nil || rec.State != importer.StateFailed || !strings.Contains(rec.Error, "interrupted") {
 		t.Errorf("record = %+v, %v; want failed as interrupted", rec, err)
 	}
 	list, err := env.st.ImportRecords(ctx, store.ImportQuery{Layer: "parcels"})

@@ -15,6 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 )
 
@@ -60,7 +62,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s := newSettings("import", importUsage)
 	s.fs.SetOutput(stderr)
 	var db dbSettings
-	var opt store.ImportOptions
+	var opt importer.Options
 	var file, key string
 	var reportLines int
 	var asJSON bool
@@ -69,7 +71,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.String(&opt.Layer, "layer", "", "", "the layer to import into (required); for list, only its imports")
 	s.String(&file, "file", "", "", "the GeoJSON file, - for standard input (required)")
 	s.Int(&opt.SRID, "srid", "", 0, "EPSG code of the coordinates (default: the file's crs member, else 4326)")
-	s.String(&opt.Mode, "mode", "", store.ModeAppend, "append, upsert or replace")
+	s.String(&opt.Mode, "mode", "", importer.ModeAppend, "append, upsert or replace")
 	s.String(&key, "key", "", "", "comma-separated attributes identifying a feature (default: the layer's natural key)")
 	s.fs.Var(maps, "map", "SourceField=attribute, repeatable: map a field of the file to an attribute")
 	s.Bool(&opt.DryRun, "dry-run", "", false, "validate and report, write nothing")
@@ -78,6 +80,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.Bool(&opt.Offline, "offline", "", false, "lock the layer while loading and build its indexes at the end (faster; the layer is unavailable meanwhile)")
 	s.String(&opt.Title, "title", "", "", "title of the layer --create makes")
 	s.Int(&opt.MaxRejected, "max-rejected", "", 0, "commit the accepted features when at most N are rejected (-1: any number)")
+	s.Int(&opt.MaxValueBytes, "max-value-bytes", "", importer.DefaultMaxValueBytes, "reject a feature with an attribute value longer than N bytes")
 	s.Int(&reportLines, "report", "", 20, "report entries to print (show prints all)")
 	s.Bool(&asJSON, "json", "", false, "show/list: print JSON")
 	rest, err := s.parseWithArgs(args)
@@ -178,7 +181,15 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	im, err := st.NewImport(ctx, opt)
 	if err != nil {
-		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		var oe *importer.OptionError
+		switch {
+		case errors.As(err, &oe):
+			return usagef("%s: %s", flagName(oe.Option), oe.Msg)
+		case errors.Is(err, store.ErrNotFound):
+			return usagef("%v (--create makes a new layer from the file)", err)
+		case errors.Is(err, store.ErrConflict) && opt.Create:
+			return usagef("%v; import into it without --create", err)
+		case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrConflict):
 			return &usageError{err}
 		}
 		return err
@@ -193,12 +204,29 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		var ie *store.ImportError
 		if errors.As(err, &ie) && ie.Result != nil {
 			printResult(stdout, ie.Result, reportLines)
-			return fmt.Errorf("import %d %s: %s", ie.ID, ie.State, ie.Msg)
+			return fmt.Errorf("import %d %s: %s%s", ie.ID, ie.State, ie.Msg, importHint(err))
 		}
 		return err
 	}
 	printResult(stdout, res, reportLines)
 	return nil
+}
+
+// flagName is the flag of an import option ("max_rejected" is --max-rejected).
+func flagName(option string) string { return "--" + strings.ReplaceAll(option, "_", "-") }
+
+// importHint says, in this command's words, what would get a failed import through.
+func importHint(err error) string {
+	var me *geo.MismatchError
+	switch {
+	case errors.As(err, &me) && me.Suggest != 0:
+		return fmt.Sprintf("; use --srid %d", me.Suggest)
+	case errors.Is(err, geo.ErrCRSMismatch):
+		return "; give their CRS with --srid (9212 for VN-2000 / TM-3 106-15, Bình Phước)"
+	case errors.Is(err, store.ErrTooManyRejected):
+		return "; --max-rejected N commits the accepted features when at most N are rejected"
+	}
+	return ""
 }
 
 func cliActor() string {
@@ -209,13 +237,13 @@ func cliActor() string {
 }
 
 // printResult prints counts and the first n report entries.
-func printResult(w io.Writer, res *store.ImportResult, n int) {
+func printResult(w io.Writer, res *importer.Result, n int) {
 	c := res.Counts
 	fmt.Fprintf(w, "import %d %s: %d read, %d accepted, %d rejected, %d repaired, %d warnings",
 		res.ID, res.State, c.Read, c.Accepted, c.Rejected, c.Repaired, c.Warnings)
-	if res.State == store.StateCommitted || res.State == store.StateValidated {
+	if res.State == importer.StateCommitted || res.State == importer.StateValidated {
 		verb := ""
-		if res.State == store.StateValidated {
+		if res.State == importer.StateValidated {
 			verb = "would be "
 		}
 		fmt.Fprintf(w, "; %s%d inserted, %d updated, %d unchanged, %d deleted", verb, c.Inserted, c.Updated, c.Unchanged, c.Deleted)
@@ -232,11 +260,14 @@ func printResult(w io.Writer, res *store.ImportResult, n int) {
 		fmt.Fprintln(w, "  "+entryLine(e))
 	}
 	if c.Truncated {
-		fmt.Fprintf(w, "  (the stored report holds the first %d entries; counts by code: %v)\n", store.MaxReportEntries, c.ByCode)
+		fmt.Fprintf(w, "  (the stored report holds the first %d entries; counts by code: %v)\n", importer.MaxReportEntries, c.ByCode)
+	}
+	if c.ByCode["field_ignored"] > 0 {
+		fmt.Fprintln(w, "  (fields that are not attributes of the layer are imported with --map Field=attribute)")
 	}
 }
 
-func entryLine(e store.ReportEntry) string {
+func entryLine(e importer.Entry) string {
 	where := "file"
 	if e.Index >= 0 {
 		where = fmt.Sprintf("feature %d", e.Index)
@@ -261,7 +292,7 @@ func printRecord(w io.Writer, r store.ImportRecord, asJSON bool) error {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)
 	}
 	fmt.Fprintf(w, "  counts: %s\n", r.Counts)
-	var entries []store.ReportEntry
+	var entries []importer.Entry
 	_ = json.Unmarshal(r.Report, &entries)
 	for _, e := range entries {
 		fmt.Fprintln(w, "  "+entryLine(e))
@@ -340,7 +371,7 @@ func (p *progress) stop() {
 	p.wg.Wait()
 }
 
-func bar(pr store.ImportProgress, size int64) string {
+func bar(pr importer.Progress, size int64) string {
 	const width = 24
 	fill := 0
 	pct := ""

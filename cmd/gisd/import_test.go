@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
 
@@ -137,6 +137,6 @@ func TestBar(t *testing.T) {
 	}
 }
 
-func storeProgress(bytes, read, accepted, rejected int64) store.ImportProgress {
-	return store.ImportProgress{Phase: "reading", Bytes: bytes, Read: read, Accepted: accepted, Rejected: rejected}
+func storeProgress(bytes, read, accepted, rejected int64) importer.Progress {
+	return importer.Progress{Phase: "reading", Bytes: bytes, Read: read, Accepted: accepted, Rejected: rejected}
 }
