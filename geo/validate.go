@@ -16,131 +16,73 @@ var GeometryTypes = []string{"Point", "LineString", "Polygon", "MultiPoint", "Mu
 //   - a single geometry is promoted to the layer's multi type (Polygon to MultiPolygon), and a
 //     multi geometry with one part is reduced for a single-type layer; any other type mismatch
 //     is a problem naming both types;
-//   - each ring needs 4 positions and each line 2 ("ring 1 of polygon 1 has 2 positions...");
-//   - a ring whose last position differs from its first is closed and reported in repaired,
-//     or, with strict, is a problem.
+//   - each line needs 2 positions, each ring 4 ("ring 1 of polygon 1 has 2 positions...");
+//   - a ring whose last position differs from its first is a problem (RFC 7946 requires closed
+//     rings). It is not closed for the sender: a parcel missing its last two vertices, closed,
+//     is a different parcel that looks right.
 //
-// Validity beyond that (self-intersection and the like) needs GEOS and is left to PostGIS.
-// A non-empty problem means the feature must be rejected; out is then nil.
-func CheckGeometry(g geom.T, layerType string, strict bool) (out geom.T, repaired, problem string) {
+// Rings are numbered from 1 within their polygon, polygons from 1 within the geometry (a
+// Polygon is polygon 1). Validity beyond that (self-intersection and the like) is
+// ProvablySimple's, or PostGIS's. A non-empty problem means the feature must be rejected; out
+// is then nil.
+func CheckGeometry(g geom.T, layerType string) (out geom.T, problem string) {
 	if g == nil {
-		return nil, "", "no geometry"
+		return nil, "no geometry"
 	}
 	if g.Empty() {
-		return nil, "", "empty geometry"
+		return nil, "empty geometry"
 	}
 	g, problem = fitType(g, layerType)
 	if problem != "" {
-		return nil, "", problem
+		return nil, problem
 	}
 	switch t := g.(type) {
 	case *geom.LineString:
 		if t.NumCoords() < 2 {
-			return nil, "", fmt.Sprintf("the line has %d position; a line needs at least 2", t.NumCoords())
+			return nil, fmt.Sprintf("the line has %d position; a line needs at least 2", t.NumCoords())
 		}
 	case *geom.MultiLineString:
 		for i := range t.NumLineStrings() {
 			if n := t.LineString(i).NumCoords(); n < 2 {
-				return nil, "", fmt.Sprintf("line %d has %d position; a line needs at least 2", i+1, n)
+				return nil, fmt.Sprintf("line %d has %d position; a line needs at least 2", i+1, n)
 			}
 		}
 	case *geom.Polygon:
-		ends, flat, rep, prob := closeRings(t.FlatCoords(), t.Ends(), 0, 0, strict)
-		if prob != "" {
-			return nil, "", prob
-		}
-		if rep != "" {
-			g, repaired = geom.NewPolygonFlat(geom.XY, flat, ends), rep
+		if prob := checkRings(t.FlatCoords(), t.Ends(), 0, 1); prob != "" {
+			return nil, prob
 		}
 	case *geom.MultiPolygon:
-		flat, endss := t.FlatCoords(), t.Endss()
-		var reps []string
-		begin := 0
-		for i := range endss {
-			if len(endss[i]) == 0 {
-				return nil, "", fmt.Sprintf("polygon %d has no rings", i+1)
+		flat, begin := t.FlatCoords(), 0
+		for i, ends := range t.Endss() {
+			if len(ends) == 0 {
+				return nil, fmt.Sprintf("polygon %d has no rings", i+1)
 			}
-			ends, nflat, rep, prob := closeRings(flat, endss[i], begin, i+1, strict)
-			if prob != "" {
-				return nil, "", prob
+			if prob := checkRings(flat, ends, begin, i+1); prob != "" {
+				return nil, prob
 			}
-			if rep != "" {
-				// Closing a ring inserts a position; shift every later end.
-				shift := len(nflat) - len(flat)
-				endss = append([][]int(nil), endss...)
-				endss[i] = ends
-				for j := i + 1; j < len(endss); j++ {
-					moved := make([]int, len(endss[j]))
-					for k, e := range endss[j] {
-						moved[k] = e + shift
-					}
-					endss[j] = moved
-				}
-				flat = nflat
-				reps = append(reps, rep)
-			}
-			begin = endss[i][len(endss[i])-1]
-		}
-		if len(reps) > 0 {
-			g, repaired = geom.NewMultiPolygonFlat(geom.XY, flat, endss), joinRepairs(reps)
+			begin = ends[len(ends)-1]
 		}
 	}
-	return g, repaired, ""
+	return g, ""
 }
 
-func joinRepairs(r []string) string {
-	if len(r) == 1 {
-		return r[0]
-	}
-	return fmt.Sprintf("%s (and %d more rings)", r[0], len(r)-1)
-}
-
-// closeRings checks the rings of one polygon — ends are absolute indices into flat and the first
-// ring starts at begin — and closes open ones, returning new ends and flat coordinates (the
-// positions before begin and after the last ring copied unchanged) when it did. poly is the
-// polygon's number within a MultiPolygon (0 for a Polygon), for messages.
-func closeRings(flat []float64, ends []int, begin, poly int, strict bool) (nends []int, nflat []float64, repaired, problem string) {
-	where := func(r int) string {
-		if poly == 0 {
-			return fmt.Sprintf("ring %d", r+1)
-		}
-		return fmt.Sprintf("ring %d of polygon %d", r+1, poly)
-	}
-	var open []int
+// checkRings checks the rings of polygon number poly: ends are absolute indices into flat (XY)
+// and the first ring starts at begin.
+func checkRings(flat []float64, ends []int, begin, poly int) string {
 	start := begin
 	for r, end := range ends {
 		n := (end - start) / 2
 		closed := n > 0 && flat[start] == flat[end-2] && flat[start+1] == flat[end-1]
 		switch {
-		case n < 3 || (closed && n < 4):
-			return nil, nil, "", fmt.Sprintf("%s has %d positions; a ring needs at least 4 (a closed triangle)", where(r), n)
-		case !closed && strict:
-			return nil, nil, "", fmt.Sprintf("%s is not closed (its last position differs from its first)", where(r))
-		case !closed:
-			open = append(open, r)
+		case !closed && n >= 3:
+			return fmt.Sprintf("ring %d of polygon %d is not closed: its last position (%g, %g) differs from its first (%g, %g), "+
+				"and GeoJSON rings must be closed (RFC 7946)", r+1, poly, flat[end-2], flat[end-1], flat[start], flat[start+1])
+		case n < 4:
+			return fmt.Sprintf("ring %d of polygon %d has %d positions; a ring needs at least 4 (a closed triangle)", r+1, poly, n)
 		}
 		start = end
 	}
-	if len(open) == 0 {
-		return ends, flat, "", ""
-	}
-	// Rebuild with the first position repeated at the end of each open ring.
-	nflat = make([]float64, 0, len(flat)+2*len(open))
-	nflat = append(nflat, flat[:begin]...)
-	nends = make([]int, len(ends))
-	start = begin
-	oi := 0
-	for r, end := range ends {
-		nflat = append(nflat, flat[start:end]...)
-		if oi < len(open) && open[oi] == r {
-			nflat = append(nflat, flat[start], flat[start+1])
-			oi++
-		}
-		nends[r] = len(nflat)
-		start = end
-	}
-	nflat = append(nflat, flat[ends[len(ends)-1]:]...)
-	return nends, nflat, fmt.Sprintf("closed %s (its last position differed from its first)", where(open[0])), ""
+	return ""
 }
 
 // fitType converts g to the layer's type where that loses nothing.

@@ -31,43 +31,38 @@ func TestCheckGeometry(t *testing.T) {
 		name     string
 		geometry string // "" for no geometry
 		layer    string
-		strict   bool
 		want     string // type and flat coordinates of the result
-		repaired string
 		problem  string
 	}{
-		{"polygon promoted", `{"type":"Polygon","coordinates":[` + square + `]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", "", ""},
-		{"multipolygon kept", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", "", ""},
-		{"single-part multipolygon reduced", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "Polygon", false,
-			"Polygon [0 0 1 0 1 1 0 1 0 0] [10]", "", ""},
-		{"two-part multipolygon for a polygon layer", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `]]}`, "Polygon", false,
-			"", "", "a MultiPolygon of 2 polygons where the layer holds Polygon geometries"},
-		{"point for a polygon layer", `{"type":"Point","coordinates":[1,2]}`, "MultiPolygon", false,
-			"", "", "a Point where the layer holds MultiPolygon geometries"},
-		{"anything for a Geometry layer", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "Geometry", false,
-			"LineString [1 2 3 4]", "", ""},
-		{"point promoted", `{"type":"Point","coordinates":[1,2]}`, "MultiPoint", false, "MultiPoint [1 2]", "", ""},
-		{"line promoted", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "MultiLineString", false,
-			"MultiLineString [1 2 3 4] [4]", "", ""},
-		{"no geometry", "", "MultiPolygon", false, "", "", "no geometry"},
-		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, "MultiPolygon", false, "", "", "empty geometry"},
-		{"ring with 2 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}`, "MultiPolygon", false,
-			"", "", "ring 1 of polygon 1 has 2 positions; a ring needs at least 4"},
-		{"closed ring with 3 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}`, "Polygon", false,
-			"", "", "ring 1 has 3 positions"},
-		{"line with one position", `{"type":"LineString","coordinates":[[0,0]]}`, "LineString", false,
-			"", "", "the line has 1 position"},
-		{"open ring closed", `{"type":"Polygon","coordinates":[` + open + `]}`, "Polygon", false,
-			"Polygon [0 0 1 0 1 1 0 1 0 0] [10]", "closed ring 1 (its last position differed from its first)", ""},
-		{"open ring under strict", `{"type":"Polygon","coordinates":[` + open + `]}`, "Polygon", true,
-			"", "", "ring 1 is not closed"},
-		{"open hole in the second polygon closed", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `,` + openHole + `],[` + square + `]]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0 0 0 1 0 1 1 0 1 0 0 0.2 0.2 0.4 0.2 0.4 0.4 0.2 0.2 0 0 1 0 1 1 0 1 0 0] [[10] [20 28] [38]]",
-			"closed ring 2 of polygon 2 (its last position differed from its first)", ""},
-		{"closed hole untouched", `{"type":"Polygon","coordinates":[` + square + `,` + hole + `]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0 0.2 0.2 0.4 0.2 0.4 0.4 0.2 0.2] [[10 18]]", "", ""},
+		{"polygon promoted", `{"type":"Polygon","coordinates":[` + square + `]}`, "MultiPolygon",
+			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", ""},
+		{"multipolygon kept", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "MultiPolygon",
+			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", ""},
+		{"single-part multipolygon reduced", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "Polygon",
+			"Polygon [0 0 1 0 1 1 0 1 0 0] [10]", ""},
+		{"two-part multipolygon for a polygon layer", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `]]}`, "Polygon",
+			"", "a MultiPolygon of 2 polygons where the layer holds Polygon geometries"},
+		{"point for a polygon layer", `{"type":"Point","coordinates":[1,2]}`, "MultiPolygon",
+			"", "a Point where the layer holds MultiPolygon geometries"},
+		{"anything for a Geometry layer", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "Geometry",
+			"LineString [1 2 3 4]", ""},
+		{"point promoted", `{"type":"Point","coordinates":[1,2]}`, "MultiPoint", "MultiPoint [1 2]", ""},
+		{"line promoted", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "MultiLineString",
+			"MultiLineString [1 2 3 4] [4]", ""},
+		{"no geometry", "", "MultiPolygon", "", "no geometry"},
+		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, "MultiPolygon", "", "empty geometry"},
+		{"ring with 2 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}`, "MultiPolygon",
+			"", "ring 1 of polygon 1 has 2 positions; a ring needs at least 4"},
+		{"closed ring with 3 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}`, "Polygon",
+			"", "ring 1 of polygon 1 has 3 positions"},
+		{"line with one position", `{"type":"LineString","coordinates":[[0,0]]}`, "LineString",
+			"", "the line has 1 position"},
+		{"open ring refused", `{"type":"Polygon","coordinates":[` + open + `]}`, "Polygon",
+			"", "ring 1 of polygon 1 is not closed: its last position (0, 1) differs from its first (0, 0)"},
+		{"open hole in the second polygon refused", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `,` + openHole + `],[` + square + `]]}`, "MultiPolygon",
+			"", "ring 2 of polygon 2 is not closed"},
+		{"closed hole untouched", `{"type":"Polygon","coordinates":[` + square + `,` + hole + `]}`, "MultiPolygon",
+			"MultiPolygon [0 0 1 0 1 1 0 1 0 0 0.2 0.2 0.4 0.2 0.4 0.4 0.2 0.2] [[10 18]]", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,12 +70,9 @@ func TestCheckGeometry(t *testing.T) {
 			if tt.geometry != "" {
 				g = decodeGeometry(t, tt.geometry)
 			}
-			out, repaired, problem := CheckGeometry(g, tt.layer, tt.strict)
+			out, problem := CheckGeometry(g, tt.layer)
 			if !strings.HasPrefix(problem, tt.problem) || (tt.problem == "") != (problem == "") {
 				t.Errorf("problem = %q, want prefix %q", problem, tt.problem)
-			}
-			if repaired != tt.repaired {
-				t.Errorf("repaired = %q, want %q", repaired, tt.repaired)
 			}
 			got := ""
 			if out != nil {

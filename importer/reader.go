@@ -218,7 +218,7 @@ func (rd *Reader) feature(f *geojson.Feature, row *Row) bool {
 	if f.GeometryProblem != "" {
 		return rd.reject(f, "bad_geometry", "", f.GeometryProblem)
 	}
-	g, repaired, prob := geo.CheckGeometry(f.Geometry, rd.s.GeometryType, rd.opt.Strict)
+	g, prob := geo.CheckGeometry(f.Geometry, rd.s.GeometryType)
 	if prob != "" {
 		code := "invalid_geometry"
 		switch {
@@ -263,9 +263,6 @@ func (rd *Reader) feature(f *geojson.Feature, row *Row) bool {
 	for _, w := range rd.warnings {
 		w.Key = key
 		rd.rep.Add(w)
-	}
-	if repaired != "" {
-		rd.rep.Add(Entry{Index: f.Index, ID: f.ID, Key: key, Level: LevelRepaired, Code: "open_ring", Reason: repaired})
 	}
 	if rd.s.Create {
 		rd.geomTypes[geo.TypeName(g)]++

@@ -538,11 +538,35 @@ func TestImport_ValidationReport(t *testing.T) {
 	if codes != "invalid_geometry open_ring " {
 		t.Errorf("strict codes = %q, want invalid_geometry then open_ring", codes)
 	}
-	// Not strict: the open ring is closed and reported.
-	res, err = env.st.Import(ctx, bytes.NewReader(strict), importer.Options{Layer: "parcels"})
-	if err != nil || res.Counts.Repaired != 2 || res.Counts.Inserted != 2 {
-		t.Errorf("lenient: %+v, %v; want 2 repaired and inserted", res, err)
+	// Not strict: the bowtie is repaired, but an open ring is still refused (RFC 7946: closing
+	// it could turn a parcel missing two vertices into another parcel), naming the feature, its
+	// key, the polygon and the ring.
+	res, err = env.st.Import(ctx, bytes.NewReader(strict), importer.Options{Layer: "parcels", MaxRejected: -1})
+	if err != nil || res.Counts.Repaired != 1 || res.Counts.Inserted != 1 || res.Counts.Rejected != 1 {
+		t.Fatalf("lenient: %+v, %v; want the bowtie repaired and inserted, the open ring rejected", res, err)
 	}
+	var open *importer.Entry
+	for i, e := range res.Report {
+		if e.Code == "open_ring" {
+			open = &res.Report[i]
+		}
+	}
+	if open == nil || open.Level != importer.LevelRejected || open.Index != 1 || open.Key != "25216/6/3" ||
+		!strings.Contains(open.Reason, "ring 1 of polygon 1 is not closed") {
+		t.Errorf("open ring entry = %+v, want feature 1 [25216/6/3] rejected: ring 1 of polygon 1 is not closed", open)
+	}
+	// A hole left open in the second polygon of a MultiPolygon is named as such.
+	holed := features(parcelFeature("25216", 6, 4, "ONT", `{"type":"MultiPolygon","coordinates":[
+		[[[106.950,11.806],[106.9505,11.806],[106.9505,11.8065],[106.950,11.806]]],
+		[[[106.951,11.806],[106.953,11.806],[106.953,11.808],[106.951,11.808],[106.951,11.806]],
+		 [[106.9515,11.8065],[106.952,11.8065],[106.952,11.807]]]]}`))
+	before = snapshot(t, env.pool)
+	_, err = env.st.Import(ctx, bytes.NewReader(holed), importer.Options{Layer: "parcels"})
+	if !errors.As(err, &ie) || len(ie.Result.Report) != 1 || ie.Result.Report[0].Code != "open_ring" ||
+		!strings.Contains(ie.Result.Report[0].Reason, "ring 2 of polygon 2 is not closed") {
+		t.Errorf("open hole: %v, report %+v; want ring 2 of polygon 2 rejected", err, ie.Result.Report)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
 }
 
 // An append is validated and written a chunk at a time while the next chunk is decoded. Cut
