@@ -130,13 +130,13 @@ func (s *Server) mayManageImport(c *gin.Context) {
 // importParams are the query parameters of POST /layers/{layer}/imports, the same options as
 // gisd import's flags.
 var importParams = map[string]bool{"mode": true, "srid": true, "key": true, "map": true, "dry_run": true,
-	"strict": true, "create": true, "title": true, "max_rejected": true, "offline": true}
+	"strict": true, "create": true, "title": true, "max_rejected": true, "max_value_bytes": true, "offline": true}
 
 func parseImportOptions(c *gin.Context) (importer.Options, error) {
 	q := c.Request.URL.Query()
 	for name := range q {
 		if !importParams[name] {
-			return importer.Options{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected or offline)"}
+			return importer.Options{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected, max_value_bytes or offline)"}
 		}
 	}
 	opt := importer.Options{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
@@ -170,6 +170,13 @@ func parseImportOptions(c *gin.Context) (importer.Options, error) {
 			return opt, &ParamError{"max_rejected", "want -1 (any number) or a count"}
 		}
 		opt.MaxRejected = n
+	}
+	if v := q.Get("max_value_bytes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > importer.MaxValueBytesLimit {
+			return opt, &ParamError{"max_value_bytes", fmt.Sprintf("want a number of bytes from 1 to %d", importer.MaxValueBytesLimit)}
+		}
+		opt.MaxValueBytes = n
 	}
 	for _, v := range q["key"] {
 		opt.Key = append(opt.Key, strings.Split(v, ",")...)

@@ -283,6 +283,8 @@ func TestImportAPI_Requests(t *testing.T) {
 		{"unknown key attribute", "/api/v1/layers/parcels/imports?key=foo", adminH, 400},
 		{"offline not a boolean", "/api/v1/layers/parcels/imports?offline=soon", adminH, 400},
 		{"offline into a new layer", "/api/v1/layers/wells/imports?create=true&offline=true", adminH, 400},
+		{"max_value_bytes not a number", "/api/v1/layers/parcels/imports?max_value_bytes=lots", adminH, 400},
+		{"max_value_bytes of 0", "/api/v1/layers/parcels/imports?max_value_bytes=0", adminH, 400},
 		{"brotli", "/api/v1/layers/parcels/imports", map[string]string{"Authorization": "Bearer " + e.admin, "Content-Encoding": "br"}, 415},
 	}
 	for _, tt := range tests {
@@ -300,6 +302,11 @@ func TestImportAPI_Requests(t *testing.T) {
 	code, doc = e.post(t, "/api/v1/layers/parcels/imports?dry_run=true&offline=true", body(), nil)
 	if job := e.wait(t, doc["id"]); code != 202 || job["state"] != "validated" {
 		t.Errorf("offline dry run: %d %v", code, job)
+	}
+	// The bound on attribute values is a parameter: the fixture's addresses are longer than 10 bytes.
+	code, doc = e.post(t, "/api/v1/layers/parcels/imports?max_value_bytes=10", body(), nil)
+	if job := e.wait(t, doc["id"]); code != 202 || job["state"] != "failed" || !strings.Contains(fmt.Sprint(job["report"]), "value_too_large") {
+		t.Errorf("max_value_bytes=10: %d %v, want the features with longer values rejected", code, job)
 	}
 	roads := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"Tên":"ĐT741","Làn":4},"geometry":{"type":"LineString","coordinates":[[106.9,11.5],[106.91,11.51]]}}]}`
 	code, doc = e.post(t, "/api/v1/layers/roads/imports?create=true&title="+strings.ReplaceAll("Đường giao thông", " ", "%20"), strings.NewReader(roads), nil)

@@ -993,3 +993,42 @@ func TestImportRecords_Interrupted(t *testing.T) {
 		t.Errorf("unknown import: %v, want ErrNotFound", err)
 	}
 }
+
+// A file cannot slip oversized values into a layer: every attribute value is bounded
+// (MaxValueBytes, 64 KiB unless the import says otherwise), and a feature with a larger one is
+// rejected, naming the attribute and the size.
+func TestImport_ValueSizeBound(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	big := strings.Repeat("Ấp 1, ", 20000) // 160,000 bytes
+	data := features(
+		strings.Replace(parcelFeature("25216", 8, 1, "ONT", imSquare(106.955, 11.805)), `"DienTich"`, `"DiaChi":"`+big+`","DienTich"`, 1),
+		parcelFeature("25216", 8, 2, "ONT", imSquare(106.956, 11.805)))
+	before := snapshot(t, env.pool)
+	_, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) || ie.Result.Counts.ByCode["value_too_large"] != 1 {
+		t.Fatalf("a 160,000-byte address: %v, want the feature rejected as value_too_large", err)
+	}
+	e := ie.Result.Report[0]
+	if e.Index != 0 || e.Key != "25216/8/1" || e.Field != "address" || !strings.Contains(e.Reason, "a value of 160000 bytes, more than the 65536 allowed") {
+		t.Errorf("entry = %+v, want feature 0 [25216/8/1], address, its size and the bound", e)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+	// The bound is the import's to set.
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxValueBytes: 200 << 10})
+	if err != nil || res.Counts.Inserted != 2 {
+		t.Fatalf("with a 200 KiB bound: %+v, %v; want both inserted", res, err)
+	}
+	if _, err := env.st.NewImport(ctx, importer.Options{Layer: "parcels", MaxValueBytes: -1}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a negative bound: %v, want ErrInvalid", err)
+	}
+	// Generic layers too, objects and arrays included.
+	gen := []byte(`{"type":"FeatureCollection","features":[
+		{"type":"Feature","properties":{"ten":"a","ghi_chu":["` + strings.Repeat("x", 70000) + `"]},"geometry":{"type":"Point","coordinates":[106.9,11.5]}},
+		{"type":"Feature","properties":{"ten":"b"},"geometry":{"type":"Point","coordinates":[106.9,11.5]}}]}`)
+	_, err = env.st.Import(ctx, bytes.NewReader(gen), importer.Options{Layer: "wells", Create: true})
+	if !errors.As(err, &ie) || ie.Result.Counts.ByCode["value_too_large"] != 1 || ie.Result.Report[0].Field != "ghi_chu" {
+		t.Errorf("a 70,000-byte array in a new layer: %v, want it rejected as value_too_large", err)
+	}
+}

@@ -75,6 +75,11 @@ func TestImportCommand(t *testing.T) {
 			}
 		})
 	}
+	// Attribute values are bounded by --max-value-bytes: the fixture's addresses are longer than 10 bytes.
+	if code, out, errs := imp("--layer", "parcels", "--mode", "upsert", "--dry-run", "--max-value-bytes", "10", "--file", importPath("parcels.geojson")); code != 1 ||
+		!strings.Contains(out, "rejected value_too_large: address: a value of") {
+		t.Errorf("--max-value-bytes 10: exit %d\n%s%s", code, out, errs)
+	}
 	// A BOM is fine; a dry run says what would happen and writes nothing.
 	before := cliCounts(t, pool)
 	code, out, errs = imp("--layer", "parcels", "--mode", "upsert", "--dry-run", "--file", importPath("bom.geojson"))
@@ -113,6 +118,7 @@ func TestImportCommand(t *testing.T) {
 		{"--layer", "nope", "--file", importPath("parcels.geojson")},
 		{"--layer", "parcels", "--file", importPath("parcels.geojson"), "--map", "x"},
 		{"revert", "abc"},
+		{"--layer", "parcels", "--file", importPath("parcels.geojson"), "--max-value-bytes", "-5"},
 		{"frobnicate"},
 	} {
 		if code, _, errs := imp(args...); code != 2 {
