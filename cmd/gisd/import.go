@@ -22,7 +22,7 @@ import (
 
 const importUsage = `gisd import --layer LAYER --file F|- [--srid N] [--mode append|replace|upsert] [--key f1,f2,...]
             [--map SourceField=attribute ...] [--dry-run] [--strict] [--create --title T] [--max-rejected N]
-            [--offline]
+            [--max-value-bytes N] [--offline]
 gisd import revert ID     restore the layer as it was before import ID
 gisd import show ID       an import's record and full report
 gisd import list          recent imports
