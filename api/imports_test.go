@@ -18,11 +18,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/dongnai-gis/gisd/api"
 	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
+	"github.com/dongnai-gis/gisd/tiles"
 )
 
 func importFixture(t testing.TB, name string) []byte {
@@ -383,4 +386,45 @@ func TestImportAPI_CancelAndBusy(t *testing.T) {
 		t.Errorf("the cancelled upload was answered %d %v, want 409", a.code, a.doc)
 	}
 	sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+}
+
+// A layer created from a file holds at most importer.MaxAttributes attributes: a file with more
+// is refused before anything is written (PostgreSQL's column limit would otherwise make every
+// tile of the layer fail), and a layer at the limit serves its tiles.
+func TestImportAPI_AttributeLimit(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	h := api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler),
+		Tiles: tiles.New(e.st, tiles.Options{Logger: slog.New(slog.DiscardHandler)})})
+	file := func(n int) io.Reader {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"Trường %d":%d`, i, i)
+		}
+		b.WriteString(`},"geometry":{"type":"Point","coordinates":[106.9,11.5]}}]}`)
+		return strings.NewReader(b.String())
+	}
+	before := apiSnapshot(t, e.pool)
+	code, doc := e.post(t, "/api/v1/layers/wide/imports?create=true", file(2000), nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(doc["detail"]), fmt.Sprintf("a layer holds at most %d attributes", importer.MaxAttributes)) {
+		t.Errorf("2,000 properties: %d %v, want 422 saying a layer holds at most %d attributes", code, doc, importer.MaxAttributes)
+	}
+	sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+
+	code, doc = e.post(t, "/api/v1/layers/wide/imports?create=true", file(importer.MaxAttributes), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "committed" {
+		t.Fatalf("%d properties: %d %v, want a committed import", importer.MaxAttributes, code, doc)
+	}
+	if _, err := e.st.LoadCatalog(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tile := maptile.At(orb.Point{106.9, 11.5}, 16)
+	target := fmt.Sprintf("/tiles/wide/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
+	code, _, body := call(t, h, "GET", target, nil)
+	if code != 200 || len(body) == 0 {
+		t.Errorf("GET %s of a layer with %d attributes = %d (%d bytes), want a tile", target, importer.MaxAttributes, code, len(body))
+	}
 }
