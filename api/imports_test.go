@@ -428,3 +428,59 @@ func TestImportAPI_AttributeLimit(t *testing.T) {
 		t.Errorf("GET %s of a layer with %d attributes = %d (%d bytes), want a tile", target, importer.MaxAttributes, code, len(body))
 	}
 }
+
+// Property names that gisd uses itself are renamed in a layer created from a file (and the
+// report says so), so that "geometry" in a filter still means the shape; a property name with
+// a control character is refused, the feature rejected with the name escaped in the report.
+func TestImportAPI_PropertyNames(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	wells := `{"type":"FeatureCollection","features":[
+		{"type":"Feature","properties":{"id":"W1","geometry":"giếng khoan","version":3,"Tên":"Giếng 1"},"geometry":{"type":"Point","coordinates":[106.9,11.5]}},
+		{"type":"Feature","properties":{"id":"W2","geometry":"giếng đào","version":1,"Tên":"Giếng 2"},"geometry":{"type":"Point","coordinates":[107.5,12.0]}}]}`
+	code, doc := e.post(t, "/api/v1/layers/wells/imports?create=true", strings.NewReader(wells), nil)
+	job := e.wait(t, doc["id"])
+	if code != 202 || job["state"] != "committed" {
+		t.Fatalf("create: %d %v", code, job)
+	}
+	report := fmt.Sprint(job["report"])
+	for _, name := range []string{"id", "geometry", "version"} {
+		if !strings.Contains(report, fmt.Sprintf("field %q was imported as attribute f_%s", name, name)) {
+			t.Errorf("report %s: want %s renamed to f_%s", report, name, name)
+		}
+	}
+	_, layer := e.do(t, "GET", "/api/v1/layers/wells")
+	got := ""
+	for _, a := range layer["attributes"].([]any) {
+		got += a.(map[string]any)["name"].(string) + " "
+	}
+	if got != "f_id f_geometry f_version ten " {
+		t.Errorf("attributes %q, want f_id f_geometry f_version ten", got)
+	}
+	filter := "S_INTERSECTS(geometry,POLYGON((106.8 11.4,107 11.4,107 11.6,106.8 11.6,106.8 11.4)))"
+	code, items := e.do(t, "GET", "/ogc/collections/wells/items?filter-lang=cql2-text&filter="+strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", ",", "%2C").Replace(filter))
+	if code != 200 || items["numberMatched"] != float64(1) {
+		t.Errorf("spatial filter on geometry: %d %v, want the one well inside", code, items)
+	}
+	code, items = e.do(t, "GET", "/ogc/collections/wells/items?filter-lang=cql2-text&filter=f_geometry%3D%27gi%E1%BA%BFng%20%C4%91%C3%A0o%27")
+	if code != 200 || items["numberMatched"] != float64(1) {
+		t.Errorf("filter on the renamed attribute: %d %v, want one well", code, items)
+	}
+
+	// Control characters in a property name: the feature is rejected, the name escaped.
+	for _, tc := range []struct{ layer, query, body, want string }{
+		{"springs", "?create=true", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"Ghi\u0000chú":"x"},"geometry":{"type":"Point","coordinates":[106.9,11.5]}}]}`,
+			`the property name "Ghi\u0000chú" contains the control character U+0000`},
+		{"parcels", "", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"MaXa":"25216","So\tTo":1},"geometry":{"type":"Polygon","coordinates":[[[106.9,11.5],[106.901,11.5],[106.901,11.501],[106.9,11.5]]]}}]}`,
+			`the property name "So\u0009To" contains the control character U+0009`},
+	} {
+		before := apiSnapshot(t, e.pool)
+		code, doc := e.post(t, "/api/v1/layers/"+tc.layer+"/imports"+tc.query, strings.NewReader(tc.body), nil)
+		job := e.wait(t, doc["id"])
+		entries, _ := job["report"].([]any)
+		if code != 202 || job["state"] != "failed" || len(entries) != 1 || entries[0].(map[string]any)["code"] != "bad_field_name" ||
+			!strings.Contains(fmt.Sprint(entries[0].(map[string]any)["reason"]), tc.want) {
+			t.Errorf("%s: %d %v, want the feature rejected: %s", tc.layer, code, job, tc.want)
+		}
+		sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+	}
+}

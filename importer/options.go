@@ -191,14 +191,15 @@ func DefaultKey(table string) []string { return slices.Clone(defaultKeys[table])
 
 // reserved are the names gisd gives columns and members of its own: the bookkeeping columns of
 // every layer table and its history (version, system time, author, import), the generic table's
-// layer id and properties, the stored geometry, and the GeoJSON id and geometry that the OGC
-// API, CQL2 filters and tiles expose beside the attributes. An attribute by one of these names
+// layer id and properties, the stored geometry, the administrative units' derived columns, and
+// the GeoJSON id and geometry that the OGC API, CQL2 filters and tiles expose beside the
+// attributes. An attribute by one of these names
 // would be shadowed by the system's, or shadow it: a filter on "geometry" would compare the
 // attribute, not the shape. store's tests check that every column of every layer table is here.
 var reserved = map[string]bool{
 	"id": true, "geometry": true, "geom": true, "layer_id": true, "properties": true,
 	"version": true, "sys_from": true, "sys_to": true, "changed_by": true, "created_by": true,
-	"created_at": true, "updated_at": true, "import_id": true,
+	"created_at": true, "updated_at": true, "import_id": true, "name_folded": true, "validity": true,
 }
 
 // Reserved reports whether name is one gisd uses itself, which no attribute of a created layer

@@ -1032,3 +1032,47 @@ func TestImport_ValueSizeBound(t *testing.T) {
 		t.Errorf("a 70,000-byte array in a new layer: %v, want it rejected as value_too_large", err)
 	}
 }
+
+// Every column of a layer table (and of its history) that is not one of the layer's attributes
+// is a name gisd uses itself: importer.Reserved must know it, or a layer created from a file
+// could get an attribute that collides with it.
+func TestImport_ReservedNamesCoverTheLayerTables(t *testing.T) {
+	url := storetest.Migrated(t)
+	st, pool := storetest.Store(t, url), storetest.Pool(t, url)
+	ctx := context.Background()
+	attrs := map[string]bool{}
+	for _, l := range st.Catalog().Layers() {
+		for _, a := range l.Attributes {
+			attrs[a.Name] = true
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT DISTINCT attname FROM pg_attribute
+		WHERE attrelid IN ('parcels'::regclass, 'admin_units'::regclass, 'constructions'::regclass, 'layer_features'::regclass,
+		                   'parcels_history'::regclass, 'admin_units_history'::regclass, 'constructions_history'::regclass,
+		                   'layer_features_history'::regclass)
+		  AND attnum > 0 AND NOT attisdropped ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var system []string
+	for _, c := range cols {
+		if !attrs[c] {
+			system = append(system, c)
+			if !importer.Reserved(c) {
+				t.Errorf("column %s of a layer table is not an attribute, and importer.Reserved does not know it", c)
+			}
+		}
+	}
+	if len(system) < 8 {
+		t.Errorf("system columns %v: expected the bookkeeping columns of the layer tables", system)
+	}
+	for _, name := range []string{"id", "geometry"} {
+		if !importer.Reserved(name) {
+			t.Errorf("%s is what the OGC API and CQL2 call a feature's own member; it must be reserved", name)
+		}
+	}
+}
