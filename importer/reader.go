@@ -34,6 +34,10 @@ type Row struct {
 	LandUseFill bool
 	// Proven: geo proved the geometry valid (geo.ProvablySimple), so the database need not check.
 	Proven bool
+	// Repairable: if the database finds the geometry invalid, repairing it is cheap enough
+	// (geo.Tangled says it meets itself at most MaxRepairCrossings times). Only for an unproven
+	// geometry of an import that repairs (not Strict).
+	Repairable bool
 	// Geometry is EWKB with SRID 4326.
 	Geometry []byte
 }
@@ -76,7 +80,7 @@ type Reader struct {
 	warnings []Entry
 	cur      *geojson.Feature
 
-	read, rejected, bytes atomic.Int64
+	read, rejected, bytes, unproven atomic.Int64
 }
 
 // NewReader returns a Reader of r for s. opt must have been normalised (Options.Normalize), with
@@ -104,6 +108,9 @@ func (rd *Reader) Rejected() int64 { return rd.rejected.Load() }
 
 // Bytes is how many input bytes have been read.
 func (rd *Reader) Bytes() int64 { return rd.bytes.Load() }
+
+// Unproven is how many accepted geometries geo could not prove valid (the database checks them).
+func (rd *Reader) Unproven() int64 { return rd.unproven.Load() }
 
 // SRID is the SRID the coordinates were read in, once decided (0 before).
 func (rd *Reader) SRID() int { return rd.srid }
@@ -278,6 +285,10 @@ func (rd *Reader) feature(f *geojson.Feature, row *Row) bool {
 		rd.keys[keyHash] = int32(f.Index)
 	}
 	*row = Row{Index: int32(f.Index), ID: f.ID, Key: key, LandUseFill: rd.conv.luFill, Proven: geo.ProvablySimple(g), Geometry: rd.wkb.Bytes()}
+	if !row.Proven {
+		rd.unproven.Add(1)
+		row.Repairable = !rd.opt.Strict && !geo.Tangled(g, MaxRepairCrossings)
+	}
 	if rd.s.Generic {
 		row.Props = rd.conv.props
 	} else {

@@ -55,8 +55,9 @@ func newRowEncoder(run *importRun) *rowEncoder {
 	} else {
 		oids = append(oids, run.t.oids...)
 	}
-	// lu_fill, proven, and the geometry as EWKB, which is what PostGIS's binary input reads.
-	oids = append(oids, oidBool, oidBool, 0)
+	// lu_fill, proven, repairable, and the geometry as EWKB, which is what PostGIS's binary
+	// input reads.
+	oids = append(oids, oidBool, oidBool, oidBool, 0)
 	return &rowEncoder{m: pgtype.NewMap(), oids: oids}
 }
 
@@ -68,7 +69,7 @@ func (e *rowEncoder) encode(b *stagedBatch, row *importer.Row) error {
 	} else {
 		e.vals = append(e.vals, row.Values...)
 	}
-	e.vals = append(e.vals, row.LandUseFill, row.Proven, row.Geometry)
+	e.vals = append(e.vals, row.LandUseFill, row.Proven, row.Repairable, row.Geometry)
 	vals := e.vals
 	if len(vals) != len(e.oids) {
 		return fmt.Errorf("store: a staging row of %d values for %d columns", len(vals), len(e.oids))

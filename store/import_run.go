@@ -173,7 +173,7 @@ func (run *importRun) stageColumns() []string {
 			cols = append(cols, c.Name)
 		}
 	}
-	return append(cols, "lu_fill", "proven", "geom")
+	return append(cols, "lu_fill", "proven", "repairable", "geom")
 }
 
 // chunkRows is how many features are validated and written at a time (decided by planChunks).
@@ -383,7 +383,7 @@ func (run *importRun) produce(ctx context.Context, out chan<- *stagedBatch) erro
 func (run *importRun) result(state string) *importer.Result {
 	c := run.counts
 	if rd := run.rd; rd != nil {
-		c.Read, c.Bytes = rd.Read(), rd.Bytes()
+		c.Read, c.Bytes, c.Unproven = rd.Read(), rd.Bytes(), rd.Unproven()
 		c.Rejected = rd.Rejected()
 	}
 	c.Rejected += run.sqlRej

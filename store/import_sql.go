@@ -18,9 +18,11 @@ import (
 // them too), and hold one chunk at a time:
 //
 //	imp_stage   what COPY delivers: feature index, id, key, converted attributes, geometry (in
-//	            EPSG:4326: the decoder converted it) and whether the decoder proved it valid
-//	            (geo.ProvablySimple), so that PostGIS checks only the others
-//	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them
+//	            EPSG:4326: the decoder converted it), whether the decoder proved it valid
+//	            (geo.ProvablySimple), so that PostGIS checks only the others, and whether it is
+//	            simple enough to repair if it is not valid (geo.Tangled)
+//	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them (NULL for
+//	            those too tangled to repair)
 //	imp_find    findings of the set-based checks: (idx, level, code, field, reason)
 //
 // Duplicate keys within the file are found while decoding (importRun.keys).
@@ -47,17 +49,17 @@ func (run *importRun) createStage(ctx context.Context, tx pgx.Tx) error {
 	t := run.t
 	var ddl []string
 	if t.Generic {
-		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, proven boolean, geom geometry) ON COMMIT DROP`)
+		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, proven boolean, repairable boolean, geom geometry) ON COMMIT DROP`)
 	} else {
 		// The attribute columns are copied from the layer's table, so their types are exactly the
 		// table's; the generated and bookkeeping columns are left out.
 		ddl = append(ddl, `CREATE TEMP TABLE imp_stage ON COMMIT DROP AS SELECT NULL::integer AS idx, NULL::text AS fid, NULL::text AS key, `+
-			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::boolean AS proven, NULL::geometry AS geom FROM `+ident(t.Table)+` t WITH NO DATA`)
+			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::boolean AS proven, NULL::boolean AS repairable, NULL::geometry AS geom FROM `+ident(t.Table)+` t WITH NO DATA`)
 	}
 	ddl = append(ddl,
 		`CREATE TEMP TABLE imp_find (idx integer NOT NULL, level text NOT NULL, code text NOT NULL,
 			field text, reason text NOT NULL) ON COMMIT DROP`,
-		`CREATE TEMP TABLE imp_repair (idx integer PRIMARY KEY, reason text, geom geometry) ON COMMIT DROP`)
+		`CREATE TEMP TABLE imp_repair (idx integer PRIMARY KEY, reason text, repairable boolean, geom geometry) ON COMMIT DROP`)
 	for _, q := range ddl {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
@@ -74,8 +76,14 @@ func (run *importRun) clearChunk(ctx context.Context, tx pgx.Tx) error {
 
 // repairExpr is what ST_MakeValid's output is reduced to for the layer's type: polygons stay
 // polygons (a self-intersecting ring becomes a valid MultiPolygon; stray lines are dropped).
+//
+// The structure method (GEOS 3.10+) unions the shells and subtracts the holes. It makes the same
+// polygons of a bow tie or a ring with a loop as the default linework method, keeps the overlap
+// of two overlapping parts (linework drops it), and costs far less on large or tangled rings:
+// measured with GEOS 3.11, a ring of 200,000 positions with one spike took 0.09 s against 4.7 s,
+// with 25,000 small loops 2.5 s against 28 s, a scribble of 300 positions 0.3 s against 39 s.
 func (run *importRun) repairExpr() string {
-	const g = `ST_MakeValid(geom)`
+	const g = `ST_MakeValid(geom, 'method=structure')`
 	switch run.layerType {
 	case "MultiPolygon":
 		return `ST_Multi(ST_CollectionExtract(` + g + `, 3))`
@@ -161,8 +169,10 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 	if !run.im.opt.Strict {
 		repair = run.repairExpr()
 	}
+	// A geometry too tangled to repair cheaply is not given to ST_MakeValid at all.
 	tag, err := tx.Exec(ctx, `INSERT INTO imp_repair
-		SELECT idx, ST_IsValidReason(geom) AS reason, `+repair+` AS geom FROM imp_stage WHERE NOT proven AND NOT ST_IsValid(geom)`)
+		SELECT idx, ST_IsValidReason(geom) AS reason, repairable, CASE WHEN repairable THEN `+repair+` END AS geom
+		FROM imp_stage WHERE NOT proven AND NOT ST_IsValid(geom)`)
 	if err != nil {
 		return fmt.Errorf("validity: %w", err)
 	}
@@ -175,10 +185,13 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 	} else {
 		if err := exec(`INSERT INTO imp_find SELECT idx,
 				CASE WHEN bad THEN 'rejected' ELSE 'repaired' END, 'invalid_geometry', NULL,
-				'invalid geometry (' || reason || ')' || CASE WHEN bad THEN ' that ST_MakeValid cannot turn into a valid ' || $1
+				'invalid geometry (' || reason || ')' || CASE
+					WHEN NOT repairable THEN format(' that meets itself more than %s times: too tangled to repair automatically; fix it in a GIS', $3::int)
+					WHEN bad THEN ' that ST_MakeValid cannot turn into a valid ' || $1
 					ELSE ', repaired with ST_MakeValid' END
-			FROM (SELECT idx, reason, geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom)
-					OR ($2 <> '' AND GeometryType(geom) <> $2) AS bad FROM imp_repair) x`, run.layerType, run.postgisType()); err != nil {
+			FROM (SELECT idx, reason, repairable, geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom)
+					OR ($2 <> '' AND GeometryType(geom) <> $2) AS bad FROM imp_repair) x`,
+			run.layerType, run.postgisType(), importer.MaxRepairCrossings); err != nil {
 			return err
 		}
 	}

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -1075,4 +1077,106 @@ func TestImport_ReservedNamesCoverTheLayerTables(t *testing.T) {
 			t.Errorf("%s is what the OGC API and CQL2 call a feature's own member; it must be reserved", name)
 		}
 	}
+}
+
+// bigRing is a ring of n positions around (x, y), some 5 km across like a commune's boundary: a
+// smooth curve, valid.
+func bigRing(n int, x, y float64) []float64 {
+	pts := make([]float64, 0, 2*n+2)
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		r := 0.02 * (1 + 0.3*math.Sin(7*a))
+		pts = append(pts, x+r*math.Cos(a), y+r*math.Sin(a))
+	}
+	return append(pts, pts[0], pts[1])
+}
+
+func polygonJSON(rings ...[]float64) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"Polygon","coordinates":[`)
+	for k, pts := range rings {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for i := 0; i < len(pts); i += 2 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "[%s,%s]", strconv.FormatFloat(pts[i], 'f', -1, 64), strconv.FormatFloat(pts[i+1], 'f', -1, 64))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// Validity is decided in O(n log n): geo proves a valid ring of 200,000 positions without
+// PostGIS, and what PostGIS still repairs it repairs with the structure method, while a ring
+// that meets itself too often to repair cheaply is rejected without ever reaching ST_MakeValid
+// (whose cost grows far faster than the crossings: such rings ran for minutes, or exhausted
+// the server's memory).
+func TestImport_LargeAndTangledRings(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	res, err := env.st.Import(ctx, bytes.NewReader(features(parcelFeature("25216", 9, 1, "ONT", polygonJSON(bigRing(200000, 106.955, 11.805))))),
+		importer.Options{Layer: "parcels"})
+	if err != nil || res.Counts.Inserted != 1 {
+		t.Fatalf("a valid ring of 200,000 positions: %+v, %v", res, err)
+	}
+	if res.Counts.Unproven != 0 {
+		t.Errorf("%d geometries checked by PostGIS, want 0: geo proves a valid ring of any size", res.Counts.Unproven)
+	}
+
+	// Two overlapping parts: repaired into their union (the default method of ST_MakeValid
+	// would keep only what they do not share).
+	overlap := `{"type":"MultiPolygon","coordinates":[[[[106.950,11.810],[106.952,11.810],[106.952,11.812],[106.950,11.812],[106.950,11.810]]],
+		[[[106.951,11.811],[106.953,11.811],[106.953,11.813],[106.951,11.813],[106.951,11.811]]]]}`
+	res, err = env.st.Import(ctx, bytes.NewReader(features(parcelFeature("25216", 9, 2, "ONT", overlap))), importer.Options{Layer: "parcels"})
+	if err != nil || res.Counts.Repaired != 1 || res.Counts.Unproven != 1 {
+		t.Fatalf("overlapping parts: %+v, %v; want repaired", res, err)
+	}
+	var ratio float64
+	if err := env.pool.QueryRow(ctx, `SELECT ST_Area(geom) / ST_Area(ST_MakeEnvelope(106.950, 11.810, 106.952, 11.812, 4326)) FROM parcels
+		WHERE sheet_no = 9 AND parcel_no = 2`).Scan(&ratio); err != nil || math.Abs(ratio-1.75) > 1e-6 {
+		t.Errorf("repaired area = %.4f squares (%v), want 1.75: the union of the parts", ratio, err)
+	}
+
+	// A scribble of 150 positions meets itself about 2,000 times: rejected as too tangled to
+	// repair, without asking ST_MakeValid.
+	rng := rand.New(rand.NewPCG(3, 14))
+	var scribble []float64
+	for range 150 {
+		scribble = append(scribble, 106.95+1e-3*rng.Float64(), 11.82+1e-3*rng.Float64())
+	}
+	scribble = append(scribble, scribble[0], scribble[1])
+	before := snapshot(t, env.pool)
+	_, err = env.st.Import(ctx, bytes.NewReader(features(parcelFeature("25216", 9, 3, "ONT", polygonJSON(scribble)))), importer.Options{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) || len(ie.Result.Report) != 1 || ie.Result.Report[0].Code != "invalid_geometry" ||
+		!strings.Contains(ie.Result.Report[0].Reason, "too tangled to repair automatically") {
+		t.Fatalf("a scribble: %v, want it rejected as too tangled to repair", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+
+	// A ring of 200,000 positions with 25,000 small loops: rejected the same way, quickly.
+	var loops []float64
+	for i := range 200000 {
+		a := 2 * math.Pi * float64(i) / 200000
+		switch i % 8 {
+		case 3:
+			a += 4 * math.Pi / 200000
+		case 5:
+			a -= 4 * math.Pi / 200000
+		}
+		loops = append(loops, 106.955+5e-4*math.Cos(a), 11.83+5e-4*math.Sin(a))
+	}
+	loops = append(loops, loops[0], loops[1])
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	_, err = env.st.Import(tctx, bytes.NewReader(features(parcelFeature("25216", 9, 4, "ONT", polygonJSON(loops)))), importer.Options{Layer: "parcels"})
+	if !errors.As(err, &ie) || len(ie.Result.Report) != 1 || !strings.Contains(ie.Result.Report[0].Reason, "too tangled to repair automatically") {
+		t.Fatalf("a ring with 25,000 loops: %v, want it rejected as too tangled to repair", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
 }
