@@ -45,7 +45,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), set_config('gisd.actor', $1, true),
+		if _, err := tx.Exec(ctx, `SELECT `+serverStopsWithClient+`, set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), set_config('gisd.actor', $1, true),
 			set_config('gisd.import_id', '', true), pg_advisory_xact_lock($2, hashtext($3))`,
 			actor, lockImportLayer, layerID); err != nil {
 			return err

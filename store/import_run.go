@@ -150,7 +150,7 @@ func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
 	// The key joins over a million staged rows (in one chunk) stay in memory with a larger
 	// work_mem, for this transaction only. JIT is off: it would compile each chunk's statements
 	// again (0.1-0.2 s each) to save less than that.
-	_, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true),
+	_, err := tx.Exec(ctx, `SELECT `+serverStopsWithClient+`, set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true),
 		set_config('work_mem', '256MB', true),
 		set_config('jit', 'off', true),
 		set_config('gisd.actor', $1, true), set_config('gisd.import_id', $2, true),
@@ -162,6 +162,14 @@ func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
 	_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockImportLayer, im.opt.Layer)
 	return err
 }
+
+// serverStopsWithClient makes the server check, once a second while a statement runs, that the
+// client is still there, for the rest of the transaction. A cancelled context already cancels
+// the statement (the pool sends a cancel request), but a gisd that is killed, or whose machine
+// or network goes away, can send nothing: without the check its backend would go on (waiting
+// for a lock, writing a million rows, holding the layer's locks) until it next talked to the
+// client.
+const serverStopsWithClient = `set_config('client_connection_check_interval', '1000', true)`
 
 // stageColumns are the columns COPY fills, in order.
 func (run *importRun) stageColumns() []string {
@@ -179,19 +187,23 @@ func (run *importRun) stageColumns() []string {
 // chunkRows is how many features are validated and written at a time (decided by planChunks).
 func (run *importRun) chunkRows() int { return run.chunk }
 
-// planChunks decides whether the import goes in chunks. Every chunk is checked against what is
+// planChunks decides whether the import goes in chunks. Every chunk is matched against what is
 // already in the layer, so that must cost a probe per feature, not a scan of the layer: an
-// append whose key is a unique index of the table probes it; an append without a key and a
-// replace check nothing there. Everything else is done in one chunk, as are a layer created by
-// the import (its geometry type comes from the whole file) and administrative units (their
-// validity periods are checked against each other across the file).
+// append or upsert whose key is a unique index of the table probes it; an append without a key
+// and a replace check nothing there. Everything else is done in one chunk (where matching costs
+// one pass over the layer), as are a layer created by the import (its geometry type comes from
+// the whole file) and administrative units (their validity periods are checked against each
+// other across the file).
 func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 	t, opt := run.t, run.im.opt
 	run.chunk = math.MaxInt
-	if t.Create || t.Table == "admin_units" || opt.Mode == importer.ModeUpsert {
+	if t.Create || t.Table == "admin_units" {
 		return nil
 	}
-	if opt.Mode == importer.ModeAppend && len(t.key) > 0 {
+	if opt.Mode == importer.ModeUpsert && len(t.key) == 0 {
+		return nil
+	}
+	if opt.Mode != importer.ModeReplace && len(t.key) > 0 {
 		if t.Generic {
 			return nil
 		}
@@ -213,11 +225,13 @@ func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 		// Into an empty layer (a first load, the usual large import) nothing can clash but the
 		// file's own duplicates, which the decoder finds. A row another writer adds meanwhile
 		// would fail the INSERT on the unique index: the import then changes nothing.
-		var any bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident(t.Table)+`)`).Scan(&any); err != nil {
-			return err
+		if opt.Mode == importer.ModeAppend {
+			var any bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident(t.Table)+`)`).Scan(&any); err != nil {
+				return err
+			}
+			run.skipKeyConflicts = !any
 		}
-		run.skipKeyConflicts = !any
 	}
 	run.chunk = opt.ChunkSize
 	return nil

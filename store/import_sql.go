@@ -282,8 +282,11 @@ END $$`)
 }
 
 // keyMatch is the join condition between the staged features p and the layer's rows t on the
-// import's key. Generic layers compare jsonb text with the key names as bind parameters from
-// $first on; it returns those arguments.
+// import's key. Every part of it is an equality the planner can hash or probe an index with, so
+// that matching a chunk against the layer costs a probe per feature (or one pass over the layer),
+// never a comparison of every feature with every row: NOT NULL key columns are compared with =,
+// nullable ones by whether they are null and by their text. Generic layers compare jsonb text,
+// with the layer id and key names as bind parameters from $first on; it returns those arguments.
 func (run *importRun) keyMatch(first int) (string, []any) {
 	t := run.t
 	var conds []string
@@ -300,7 +303,11 @@ func (run *importRun) keyMatch(first int) (string, []any) {
 	}
 	for _, k := range t.key {
 		col := ident(k)
-		conds = append(conds, "t."+col+" IS NOT DISTINCT FROM p."+col)
+		if t.notNull[k] {
+			conds = append(conds, "t."+col+" = p."+col)
+		} else {
+			conds = append(conds, "(t."+col+" IS NULL) = (p."+col+" IS NULL) AND coalesce(t."+col+"::text, '') = coalesce(p."+col+"::text, '')")
+		}
 	}
 	return strings.Join(conds, " AND "), nil
 }
@@ -429,39 +436,50 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 	if t.Generic {
 		args = append(args, im.opt.Layer)
 	}
-	notMatched := ""
 	if im.opt.Mode == importer.ModeUpsert {
-		cond, keyArgs := run.keyMatch(2)
-		if t.Generic {
-			args = append([]any{im.id}, keyArgs...)
-		}
-		set := "properties = p.props"
-		distinct := "(t.properties, t.geom) IS DISTINCT FROM (p.props, p.final_geom)"
-		if !t.Generic {
-			set = "(" + t.colList("") + ") = ROW(" + t.colList("p.") + ")"
-			distinct = "(" + t.colList("t.") + ", t.geom) IS DISTINCT FROM (" + t.colList("p.") + ", p.final_geom)"
-		}
-		var matched int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM imp_stage p JOIN `+rel+` t ON `+cond+` WHERE NOT `+rejectedSQL+
-			` AND $1::bigint IS NOT NULL`, args...).Scan(&matched); err != nil { // ($1 only so the arguments match the UPDATE's)
-			return err
-		}
-		// Only rows that really change are updated: an unchanged feature keeps its version.
-		tag, err := tx.Exec(ctx, `UPDATE `+rel+` t SET `+set+`, geom = p.final_geom, import_id = $1
-			FROM `+run.finalSQL()+` p WHERE `+cond+` AND NOT `+rejectedSQL+` AND `+distinct, args...)
-		if err != nil {
-			return constraintError(err)
-		}
-		run.counts.Updated += tag.RowsAffected()
-		run.counts.Unchanged += matched - tag.RowsAffected()
-		notMatched = ` AND NOT EXISTS (SELECT 1 FROM ` + rel + ` t WHERE ` + cond + `)`
+		return run.upsert(ctx, tx, rel, insertCols, selectCols)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
-		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL+notMatched, args...)
+		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL, args...)
 	if err != nil {
 		return constraintError(err)
 	}
 	run.counts.Inserted += tag.RowsAffected()
+	return nil
+}
+
+// upsert writes the chunk's accepted features in one statement: each is matched with the
+// layer's row of the same key by a hash or index join (keyMatch), the rows that really change
+// are updated (an unchanged feature keeps its version; the old version goes to history), and
+// the features without a row are inserted in the order of the file.
+func (run *importRun) upsert(ctx context.Context, tx pgx.Tx, rel, insertCols, selectCols string) error {
+	t, im := run.t, run.im
+	cond, keyArgs := run.keyMatch(2)
+	args := []any{im.id}
+	if t.Generic {
+		args = append(args, keyArgs...) // $2 is the layer id
+	}
+	set := "properties = p.props"
+	distinct := "(t.properties, t.geom) IS DISTINCT FROM (p.props, p.final_geom)"
+	if !t.Generic {
+		set = "(" + t.colList("") + ") = ROW(" + t.colList("p.") + ")"
+		distinct = "(" + t.colList("t.") + ", t.geom) IS DISTINCT FROM (" + t.colList("p.") + ", p.final_geom)"
+	}
+	var matched, updated, inserted int64
+	err := tx.QueryRow(ctx, `WITH p AS MATERIALIZED (
+			SELECT p.*, t.id AS tid FROM `+run.finalSQL()+` p LEFT JOIN `+rel+` t ON `+cond+` WHERE NOT `+rejectedSQL+`),
+		upd AS (UPDATE `+rel+` t SET `+set+`, geom = p.final_geom, import_id = $1
+			FROM p WHERE t.id = p.tid AND `+distinct+` RETURNING 1),
+		ins AS (INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
+			SELECT `+selectCols+`, p.final_geom, $1 FROM p WHERE p.tid IS NULL ORDER BY p.idx RETURNING 1)
+		SELECT (SELECT count(*) FROM p WHERE tid IS NOT NULL), (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)`,
+		args...).Scan(&matched, &updated, &inserted)
+	if err != nil {
+		return constraintError(err)
+	}
+	run.counts.Updated += updated
+	run.counts.Unchanged += matched - updated
+	run.counts.Inserted += inserted
 	return nil
 }
 

@@ -39,9 +39,10 @@ var dbTypes = map[uint32]importer.DBType{
 // SQL needs besides.
 type importTarget struct {
 	importer.Schema
-	layer *Layer   // nil while creating
-	oids  []uint32 // per column: the table column's type (table layers)
-	key   []string // the import's key attributes
+	layer   *Layer   // nil while creating
+	oids    []uint32 // per column: the table column's type (table layers)
+	key     []string // the import's key attributes
+	notNull map[string]bool
 }
 
 // column returns the index of the named column, -1 if none.
@@ -58,7 +59,7 @@ func (t *importTarget) column(name string) int {
 // the table itself so values are converted (and range-checked) for exactly what it holds.
 func (run *importRun) resolveTarget(ctx context.Context, tx pgx.Tx) (*importTarget, error) {
 	opt := run.im.opt
-	t := &importTarget{key: opt.Key}
+	t := &importTarget{key: opt.Key, notNull: map[string]bool{}}
 	t.Layer = opt.Layer
 	if opt.Create {
 		t.Create, t.Generic, t.Table, t.GeometryType = true, true, "layer_features", "Geometry"
@@ -111,6 +112,7 @@ func (run *importRun) resolveTarget(ctx context.Context, tx pgx.Tx) (*importTarg
 				c.Precision, c.Scale = int(((ci.typmod-4)>>16)&0xffff), int((ci.typmod-4)&0xffff)
 			}
 			c.Required = c.Required || (ci.notNull && !ci.hasDef)
+			t.notNull[a.Name] = ci.notNull
 			c.Zero = ci.notNull && ci.hasDef
 			c.LandUse = t.Table == "parcels" && a.Name == "land_use"
 		}

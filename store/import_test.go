@@ -1180,3 +1180,107 @@ func TestImport_LargeAndTangledRings(t *testing.T) {
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
 }
+
+// parcelGrid is n parcels on sheets from sheet, 100 to a sheet, each a small square.
+func parcelGrid(n, sheet int, lu string) []byte {
+	fs := make([]string, n)
+	for i := range n {
+		fs[i] = parcelFeature("25216", sheet+i/100, 1+i%100, lu, imSquare(106.90+float64(i%200)*0.0006, 11.70+float64(i/200)*0.0006))
+	}
+	return features(fs...)
+}
+
+// An upsert costs a probe per feature, not a scan of the layer per feature: 2,000 parcels
+// upserted into a layer of 40,000 (which took about 16 s when every staged feature was compared
+// with every row) take a second or two, in one statement per chunk.
+func TestImport_UpsertIsLinear(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	if _, err := env.st.Import(ctx, bytes.NewReader(parcelGrid(40000, 100, "ONT")), importer.Options{Layer: "parcels"}); err != nil {
+		t.Fatal(err)
+	}
+	// Half of them change, a hundred are new.
+	var fs []string
+	for i := range 2000 {
+		lu := "ONT"
+		if i%2 == 0 {
+			lu = "CLN"
+		}
+		no := 1 + i%100
+		if i >= 1900 {
+			no += 100 // not in the layer yet
+		}
+		fs = append(fs, parcelFeature("25216", 100+i/100, no, lu, imSquare(106.90+float64(i%200)*0.0006, 11.70+float64(i/200)*0.0006)))
+	}
+	start := time.Now()
+	res, err := env.st.Import(ctx, bytes.NewReader(features(fs...)), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Counts; c.Updated != 950 || c.Unchanged != 950 || c.Inserted != 100 {
+		t.Errorf("counts = %+v, want 950 updated, 950 unchanged, 100 inserted", c)
+	}
+	t.Logf("upsert of 2,000 into 40,000: %v (%v)", took, res.Counts.Timings)
+	if took > 8*time.Second {
+		t.Errorf("upsert of 2,000 parcels into a layer of 40,000 took %v: it compares every feature with every row", took)
+	}
+}
+
+// waitRow polls query until it returns a row, or fails after the deadline.
+func waitRow(t *testing.T, pool *pgxpool.Pool, what string, query string, args ...any) int64 {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var v int64
+		err := pool.QueryRow(context.Background(), query, args...).Scan(&v)
+		if err == nil {
+			return v
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 20 s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A cancelled import stops its work on the server too, not only in gisd: here the import waits
+// for a lock another session holds, and once it is cancelled its backend stops waiting (with
+// the client gone, PostgreSQL would otherwise wait, then write, until the lock was released).
+func TestImport_CancelStopsTheServerWork(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
+	locker, err := env.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Rollback(ctx)
+	if _, err := locker.Exec(ctx, `LOCK TABLE parcels IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.st.Import(ictx, bytes.NewReader(parcelGrid(500, 300, "ONT")), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
+		done <- err
+	}()
+	pid := waitRow(t, env.pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%imp_stage%'`)
+	cancel()
+	select {
+	case err := <-done:
+		var ie *store.ImportError
+		if !errors.As(err, &ie) || ie.State != importer.StateCancelled {
+			t.Errorf("cancelled import: %v, want state cancelled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cancelled import did not return")
+	}
+	waitRow(t, env.pool, "the import's backend to stop waiting", `SELECT 1 WHERE NOT EXISTS (
+		SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock')`, pid)
+}

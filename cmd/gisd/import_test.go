@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/importer"
@@ -15,6 +19,79 @@ import (
 )
 
 func importPath(name string) string { return filepath.Join("..", "..", "testdata", "import", name) }
+
+// TestMain lets a test run gisd as a process of its own (GISD_TEST_RUN holds the arguments,
+// separated by 0x1f), to kill it.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("GISD_TEST_RUN"); args != "" {
+		os.Exit(run(context.Background(), strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// startGisd runs gisd with args in a process of its own.
+func startGisd(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), env...), "GISD_TEST_RUN="+strings.Join(args, "\x1f"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+// waitRow polls query until it returns a row, or fails after the deadline.
+func waitRow(t *testing.T, pool *pgxpool.Pool, what, query string, args ...any) int64 {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var v int64
+		err := pool.QueryRow(context.Background(), query, args...).Scan(&v)
+		if err == nil {
+			return v
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 20 s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// An import whose gisd process is killed (no chance to tell the server) stops on the server
+// too: here it waits for a lock another session holds, and once the process is gone its backend
+// stops waiting instead of waiting, then writing, until the lock is released.
+func TestImportCommand_KilledProcessStopsTheServerWork(t *testing.T) {
+	url := storetest.Migrated(t)
+	pool := storetest.Pool(t, url)
+	ctx := context.Background()
+	t.Setenv("DATABASE_URL", url)
+	for _, f := range []string{"communes.geojson", "parcels.geojson"} {
+		layer := map[string]string{"communes.geojson": "admin_units", "parcels.geojson": "parcels"}[f]
+		if code, out, errs := runCmd(t, ctx, "import", "--layer", layer, "--file", importPath(f)); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", f, code, out, errs)
+		}
+	}
+	locker, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Rollback(ctx)
+	if _, err := locker.Exec(ctx, `LOCK TABLE parcels IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	cmd := startGisd(t, []string{"DATABASE_URL=" + url}, "import", "--layer", "parcels", "--mode", "upsert", "--file", importPath("parcels.geojson"))
+	pid := waitRow(t, pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%imp_stage%'`)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	waitRow(t, pool, "the killed import's backend to go", `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid)
+}
 
 func cliCounts(t testing.TB, pool *pgxpool.Pool) map[string]int64 {
 	t.Helper()
