@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,16 +28,26 @@ type ImportConfig struct {
 	MaxBytes int64
 	// Jobs is how many imports may run at once; more are refused with 503. Default 2.
 	Jobs int
+	// PerKey is how many of them one key may run at once; more are refused with 429, so that
+	// one client cannot hold every slot. Default 1.
+	PerKey int
+	// StallTimeout and MinRate bound an upload that stops or trickles: one that delivers no
+	// byte for StallTimeout, or fewer than MinRate bytes a second over a StallTimeout, is
+	// aborted (the import fails, nothing is written) and frees its slot. Defaults 30 s and
+	// 1 KiB/s. A steady upload may take as long as it needs.
+	StallTimeout time.Duration
+	MinRate      int64
 }
 
 // importJobs runs imports in the background, a bounded number at a time, and keeps the running
 // ones so they can be watched and cancelled.
 type importJobs struct {
-	cfg  ImportConfig
-	sem  chan struct{}
-	mu   sync.Mutex
-	jobs map[int64]*importJob
-	wg   sync.WaitGroup
+	cfg    ImportConfig
+	sem    chan struct{}
+	mu     sync.Mutex
+	jobs   map[int64]*importJob
+	perKey map[string]int // running (or uploading) imports by actor
+	wg     sync.WaitGroup
 }
 
 type importJob struct {
@@ -54,7 +65,48 @@ func newImportJobs(cfg ImportConfig) *importJobs {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = 2
 	}
-	return &importJobs{cfg: cfg, sem: make(chan struct{}, cfg.Jobs), jobs: map[int64]*importJob{}}
+	if cfg.PerKey <= 0 {
+		cfg.PerKey = 1
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 30 * time.Second
+	}
+	if cfg.MinRate <= 0 {
+		cfg.MinRate = 1 << 10
+	}
+	return &importJobs{cfg: cfg, sem: make(chan struct{}, cfg.Jobs), jobs: map[int64]*importJob{}, perKey: map[string]int{}}
+}
+
+// errBusy and errKeyBusy say why acquire refused.
+var (
+	errBusy    = errors.New("every import slot is taken")
+	errKeyBusy = errors.New("this key runs as many imports as it may")
+)
+
+// acquire takes an import slot for actor, or says why it cannot; release gives it back.
+func (j *importJobs) acquire(actor string) (release func(), err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.perKey[actor] >= j.cfg.PerKey {
+		return nil, errKeyBusy
+	}
+	select {
+	case j.sem <- struct{}{}:
+	default:
+		return nil, errBusy
+	}
+	j.perKey[actor]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			j.mu.Lock()
+			defer j.mu.Unlock()
+			if j.perKey[actor]--; j.perKey[actor] == 0 {
+				delete(j.perKey, actor)
+			}
+			<-j.sem
+		})
+	}, nil
 }
 
 func (j *importJobs) get(id int64) *importJob {
@@ -226,6 +278,54 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// errUploadStalled is an upload that stopped, or trickled too slowly to keep its slot.
+type errUploadStalled struct {
+	after time.Duration
+	bytes int64 // in the last window; -1: none at all before the deadline
+	min   int64
+}
+
+func (e *errUploadStalled) Error() string {
+	if e.bytes < 0 {
+		return fmt.Sprintf("the upload stalled: no data for %s", e.after)
+	}
+	return fmt.Sprintf("the upload is too slow: %d bytes in %s, fewer than the %d required", e.bytes, e.after, e.min)
+}
+
+// uploadReader reads a request body, aborting an upload that stalls (no byte for stall: each
+// Read runs under a read deadline) or trickles (fewer than minBytes while Read waited a total of
+// stall), so that it cannot hold an import slot for ever. Only the time spent waiting in Read
+// counts: while the import writes a chunk it does not read, and that is not the client's fault.
+type uploadReader struct {
+	r        io.Reader
+	rc       *http.ResponseController
+	stall    time.Duration
+	minBytes int64
+	waited   time.Duration // in Read, in the current window
+	bytes    int64         // read in the current window
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	start := time.Now()
+	// Not every connection takes a deadline (http.ErrNotSupported); the rate check still holds.
+	_ = u.rc.SetReadDeadline(start.Add(u.stall))
+	n, err := u.r.Read(p)
+	u.waited += time.Since(start)
+	u.bytes += int64(n)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return n, &errUploadStalled{after: u.stall, bytes: -1}
+	case err == io.EOF:
+		_ = u.rc.SetReadDeadline(time.Time{}) // the server's own timeouts again
+	case err == nil && u.waited >= u.stall:
+		if u.bytes < u.minBytes {
+			return n, &errUploadStalled{after: u.waited.Round(time.Second / 10), bytes: u.bytes, min: u.minBytes}
+		}
+		u.waited, u.bytes = 0, 0
+	}
+	return n, err
+}
+
 // startImport answers POST /api/v1/layers/{layer}/imports. The body is streamed into the import
 // as it arrives. The answer comes once the whole body has been read: 202 with the job's id
 // while validation and writing go on, or the error if the body itself was the problem (413 for
@@ -250,15 +350,21 @@ func (s *Server) startImport(c *gin.Context) {
 		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
 		return
 	}
-	select {
-	case jobs.sem <- struct{}{}:
-	default:
+	actor := actorOf(principal(c))
+	release, err := jobs.acquire(actor)
+	switch {
+	case errors.Is(err, errKeyBusy):
+		c.Header("Retry-After", "30")
+		problem(c, http.StatusTooManyRequests, fmt.Sprintf("this key already runs %d import(s), as many as one key may at once; try again when it has finished", jobs.cfg.PerKey))
+		return
+	case err != nil:
 		c.Header("Retry-After", "30")
 		problem(c, http.StatusServiceUnavailable, fmt.Sprintf("%d imports are already running; try again later", cap(jobs.sem)))
 		return
 	}
-	release := func() { <-jobs.sem }
-	var body io.Reader = &limitReader{r: c.Request.Body, limit: jobs.cfg.MaxBytes}
+	upload := &uploadReader{r: c.Request.Body, rc: http.NewResponseController(c.Writer), stall: jobs.cfg.StallTimeout,
+		minBytes: int64(float64(jobs.cfg.MinRate) * jobs.cfg.StallTimeout.Seconds())}
+	var body io.Reader = &limitReader{r: upload, limit: jobs.cfg.MaxBytes}
 	if gz {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
@@ -268,7 +374,7 @@ func (s *Server) startImport(c *gin.Context) {
 		}
 		body = &limitReader{r: zr, limit: jobs.cfg.MaxBytes}
 	}
-	opt.Source, opt.Actor = "upload", actorOf(principal(c))
+	opt.Source, opt.Actor = "upload", actor
 	im, err := s.store.NewImport(c.Request.Context(), opt)
 	if err != nil {
 		release()
@@ -358,9 +464,12 @@ func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 		msg = ie.Msg
 	}
 	detail := fmt.Sprintf("import %d: %s%s (GET /api/v1/imports/%d has the record)", id, msg, crsHint(err), id)
+	var stalled *errUploadStalled
 	switch {
 	case errors.As(err, &tooBig):
 		problem(c, http.StatusRequestEntityTooLarge, detail)
+	case errors.As(err, &stalled):
+		problem(c, http.StatusRequestTimeout, detail)
 	case errors.Is(err, geojson.ErrInvalid) && !errors.Is(err, store.ErrInvalid) && !errors.Is(err, importer.ErrInvalid):
 		problem(c, http.StatusBadRequest, detail)
 	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -482,5 +484,108 @@ func TestImportAPI_PropertyNames(t *testing.T) {
 			t.Errorf("%s: %d %v, want the feature rejected: %s", tc.layer, code, job, tc.want)
 		}
 		sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+	}
+}
+
+// rawUpload starts an import over a raw connection, sending the headers and the first bytes
+// of a body it announces as larger, and returns the connection for the test to go on with.
+func rawUpload(t *testing.T, srv *httptest.Server, key, first string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /api/v1/layers/parcels/imports HTTP/1.1\r\nHost: gisd\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n%s", key, first)
+	return conn
+}
+
+// answer reads the status line the server sends on conn, within a deadline.
+func answer(t *testing.T, conn net.Conn) string {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no answer to a stalled upload within 20 s: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// A slow or stalled upload cannot starve other imports: one key runs one import at a time
+// (429 beyond), and an upload that stops, or trickles slower than the minimum rate, is aborted
+// after the stall timeout and frees its slot.
+func TestImportAPI_SlowUploads(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{Jobs: 2, StallTimeout: 500 * time.Millisecond, MinRate: 200})
+	srv := httptest.NewServer(e.h)
+	t.Cleanup(srv.Close) // after the raw connections close (cleanups run last first)
+	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin"}, nil)
+	runningUploads := func() int {
+		_, list := e.do(t, "GET", "/api/v1/imports?state=running")
+		items, _ := list["imports"].([]any)
+		return len(items)
+	}
+
+	// A client that sends the start of its file, then nothing.
+	stalled := rawUpload(t, srv, e.admin, `{"type":"FeatureCollection","features":[`)
+	for deadline := time.Now().Add(10 * time.Second); runningUploads() != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled upload never showed up as a running import")
+		}
+	}
+	// The same key may not start a second import meanwhile; another key may (it waits for the
+	// layer, which the stalled import holds until it is aborted).
+	postAs := func(key, what string, want int) {
+		t.Helper()
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() {
+			req := httptest.NewRequest("POST", "/api/v1/layers/parcels/imports?dry_run=true", bytes.NewReader(importFixture(t, "parcels.geojson")))
+			req.Header.Set("Authorization", "Bearer "+key)
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			done <- rec
+		}()
+		select {
+		case rec := <-done:
+			if rec.Code != want {
+				t.Errorf("%s = %d %s, want %d", what, rec.Code, rec.Body, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: no answer within 20 s, held up by the stalled upload", what)
+		}
+	}
+	postAs(e.admin, "a second import by the same key", http.StatusTooManyRequests)
+	postAs(other, "an import by another key", http.StatusAccepted)
+	// The stalled upload is aborted and answered; its import failed, nothing written.
+	if line := answer(t, stalled); !strings.Contains(line, "408") {
+		t.Errorf("the stalled upload was answered %q, want 408", line)
+	}
+	_, list := e.do(t, "GET", "/api/v1/imports?layer=parcels&state=failed")
+	if items, _ := list["imports"].([]any); len(items) != 1 || !strings.Contains(fmt.Sprint(items[0]), "the upload stalled: no data for 500ms") {
+		t.Errorf("failed imports %v, want the stalled one, saying why", list)
+	}
+	// Its slot is free again: the key imports.
+	code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "committed" {
+		t.Errorf("an import after the stalled one = %d %v, want a committed import", code, doc)
+	}
+
+	// A client that trickles a byte every 50 ms (20 bytes a second, under the 200 required).
+	trickle := rawUpload(t, srv, e.admin, `{`)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				if _, err := trickle.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	if line := answer(t, trickle); !strings.Contains(line, "408") {
+		t.Errorf("the trickling upload was answered %q, want 408", line)
 	}
 }
