@@ -364,9 +364,15 @@ func TestImportAPI_CancelAndBusy(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// One job at a time: a second upload is refused.
-	if code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")), nil); code != http.StatusServiceUnavailable {
-		t.Errorf("second upload = %d %v, want 503", code, doc)
+	// One job at a time: a second upload, by another key, is refused (by the same key it is
+	// refused with 429, see TestImportAPI_SlowUploads).
+	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin"}, nil)
+	second := httptest.NewRequest("POST", "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")))
+	second.Header.Set("Authorization", "Bearer "+other)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, second)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("second upload = %d %s, want 503 with Retry-After", rec.Code, rec.Body)
 	}
 	// Cancel it while the body is still arriving. The server drops the upload; the client
 	// notices a little later and gives up.
