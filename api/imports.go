@@ -37,6 +37,9 @@ type ImportConfig struct {
 	// 1 KiB/s. A steady upload may take as long as it needs.
 	StallTimeout time.Duration
 	MinRate      int64
+	// Lease is how long an import's record stays running unless this instance renews it (see
+	// store.ReapImports); default importer.DefaultLease.
+	Lease time.Duration
 }
 
 // importJobs runs imports in the background, a bounded number at a time, and keeps the running
@@ -374,7 +377,7 @@ func (s *Server) startImport(c *gin.Context) {
 		}
 		body = &limitReader{r: zr, limit: jobs.cfg.MaxBytes}
 	}
-	opt.Source, opt.Actor = "upload", actor
+	opt.Source, opt.Actor, opt.Lease = "upload", actor, jobs.cfg.Lease
 	im, err := s.store.NewImport(c.Request.Context(), opt)
 	if err != nil {
 		release()
@@ -420,6 +423,10 @@ func (s *Server) startImport(c *gin.Context) {
 			<-job.done // the job fails at once; wait to say why
 		}
 	case <-job.done:
+	case <-im.Stopping():
+		// Cancelled by another instance, or its lease lost: returning drops the upload.
+		problem(c, http.StatusConflict, fmt.Sprintf("import %d was stopped while its body was being uploaded; nothing was written", im.ID()))
+		return
 	case <-ctx.Done():
 		// The job's own end cancels ctx too, after closing done; only DELETE or shutdown
 		// cancels it before.
@@ -590,9 +597,11 @@ func (s *Server) listImports(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"imports": docs})
 }
 
-// deleteImport answers DELETE /api/v1/imports/{id}: a running import (in this process) is
-// cancelled and rolls back; a committed one is reverted, restoring the layer as it was — or
-// 409 if its features were changed since.
+// deleteImport answers DELETE /api/v1/imports/{id}: a running import is cancelled and rolls
+// back — at once when it runs in this process, or when its instance is gone (its lease ran out);
+// 202 "cancelling" when another instance runs it (it stops within a third of its lease); a
+// committed one is reverted, restoring the layer as it was — or 409 if its features were
+// changed since.
 func (s *Server) deleteImport(c *gin.Context) {
 	id, ok := importID(c)
 	if !ok {
@@ -614,6 +623,27 @@ func (s *Server) deleteImport(c *gin.Context) {
 		r, err := s.store.ImportRecord(c.Request.Context(), id)
 		if err != nil {
 			fail(c, err)
+			return
+		}
+		s.auditWrite(c, r.Layer, nil, http.StatusOK, map[string]any{"import": id, "cancelled": true})
+		c.JSON(http.StatusOK, s.importDoc(c, r))
+		return
+	}
+	// Running on another instance, or on none any more: cancelled there, or at once.
+	cr, err := s.store.CancelImport(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cr.Requested || cr.Cancelled {
+		r, err := s.store.ImportRecord(c.Request.Context(), id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if cr.Requested {
+			s.auditWrite(c, r.Layer, nil, http.StatusAccepted, map[string]any{"import": id, "cancel_requested": true})
+			c.JSON(http.StatusAccepted, gin.H{"id": id, "state": "cancelling", "links": importLinks(baseURL(c, s.cfg.PublicURL), id, r.Layer)})
 			return
 		}
 		s.auditWrite(c, r.Layer, nil, http.StatusOK, map[string]any{"import": id, "cancelled": true})

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -593,5 +594,40 @@ func TestImportAPI_SlowUploads(t *testing.T) {
 	}()
 	if line := answer(t, trickle); !strings.Contains(line, "408") {
 		t.Errorf("the trickling upload was answered %q, want 408", line)
+	}
+}
+
+// An import whose instance died (its record still says running, its lease has run out, a
+// backend may still hold its locks) can be cancelled; a running import cannot be reverted.
+func TestImportAPI_CancelADeadImport(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	ctx := context.Background()
+	var id int64
+	if err := e.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, actor, lease_until)
+		VALUES ('parcels', 'append', 'running', 'key:1', now() - interval '1 second') RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, e.pool.Config().ConnConfig.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// The dead instance's backend, still holding the import's lock (store's lockImportJob).
+	if _, err := conn.Exec(ctx, `BEGIN`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_xact_lock(7318006, $1::int)`, id); err != nil {
+		t.Fatal(err)
+	}
+	code, doc := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%d", id))
+	if code != http.StatusOK || doc["state"] != "cancelled" || doc["finished_at"] == nil {
+		t.Fatalf("DELETE of a dead import = %d %v, want 200 cancelled", code, doc)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Error("the dead import's backend still runs")
+	}
+	// Cancelled is final: a second DELETE has nothing to revert.
+	if code, doc := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%d", id)); code != http.StatusConflict {
+		t.Errorf("second DELETE = %d %v, want 409", code, doc)
 	}
 }

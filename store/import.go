@@ -54,7 +54,14 @@ type Import struct {
 	inputDone chan struct{} // closed when the input has been read to its end or failed
 	inputOnce sync.Once
 	inputErr  error
+
+	stopping chan struct{} // closed when something other than Run's caller stops the import
 }
+
+// Stopping is closed when the import was stopped by something other than the context its caller
+// gave Run: another instance cancelled it, or its lease was lost. A server streaming an upload
+// into Run then stops reading it (Run returns only once a Read under way has returned).
+func (im *Import) Stopping() <-chan struct{} { return im.stopping }
 
 // InputDone is closed once Run has stopped reading its input: at its end, or at the first
 // problem with it. A server streaming an upload into Run answers once this happens.
@@ -161,10 +168,10 @@ func (s *Store) NewImport(ctx context.Context, opt importer.Options) (*Import, e
 		"key": opt.Key, "map": opt.Map, "dry_run": opt.DryRun, "strict": opt.Strict, "create": opt.Create, "offline": opt.Offline,
 		"title": opt.Title, "max_rejected": opt.MaxRejected, "max_value_bytes": opt.MaxValueBytes, "srid": opt.SRID,
 	})
-	im := &Import{s: s, opt: opt, started: time.Now(), inputDone: make(chan struct{})}
-	err := s.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, source, srid, options, actor)
-		VALUES ($1, $2, 'running', $3, $4, $5, $6) RETURNING id`,
-		opt.Layer, opt.Mode, opt.Source, nullZero(opt.SRID), options, opt.Actor).Scan(&im.id)
+	im := &Import{s: s, opt: opt, started: time.Now(), inputDone: make(chan struct{}), stopping: make(chan struct{})}
+	err := s.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, source, srid, options, actor, lease_until)
+		VALUES ($1, $2, 'running', $3, $4, $5, $6, clock_timestamp() + make_interval(secs => $7)) RETURNING id`,
+		opt.Layer, opt.Mode, opt.Source, nullZero(opt.SRID), options, opt.Actor, opt.Lease.Seconds()).Scan(&im.id)
 	if err != nil {
 		return nil, fmt.Errorf("store: import: record: %w", err)
 	}
@@ -194,23 +201,34 @@ func (im *Import) Run(ctx context.Context, r io.Reader) (*importer.Result, error
 	}
 	im.started = time.Now()
 	im.setPhase("reading")
-	job := &importRun{im: im, rep: importer.NewReport()}
+	callerCtx := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopHeartbeat := im.heartbeat(func(cause error) {
+		cancel(cause)
+		close(im.stopping)
+	})
+	defer stopHeartbeat()
+	job := &importRun{im: im, rep: importer.NewReport(), stopHeartbeat: stopHeartbeat}
 	res, err := job.run(ctx, r)
 	im.setPhase("done")
 	if err == nil {
 		return res, nil
 	}
 	state, msg := importer.StateFailed, publicMessage(err)
-	if ctx.Err() != nil {
+	switch cause := context.Cause(ctx); {
+	case callerCtx.Err() != nil, errors.Is(cause, errCancelRequested):
 		// Whatever broke first (often the input, cut off by the cancellation), it was cancelled.
 		state, msg = importer.StateCancelled, "cancelled; nothing was written"
+	case errors.Is(cause, errLeaseLost):
+		msg = "stopped: " + errLeaseLost.Error() + "; nothing was written"
 	}
 	if dbe := (*DBError)(nil); !errors.As(err, &dbe) && !isInputError(err) && state == importer.StateFailed {
 		im.s.log.Error("import failed", "import", im.id, "layer", im.opt.Layer, "err", err)
 	}
 	res = job.result(state)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
+	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer done()
 	if rerr := im.record(rctx, res, msg); rerr != nil {
 		im.s.log.Error("import: record the outcome", "import", im.id, "err", rerr)
 	}
@@ -225,8 +243,10 @@ func (im *Import) record(ctx context.Context, res *importer.Result, msg string) 
 	if msg != "" {
 		errText = msg
 	}
+	// A record no longer running was settled by another instance (cancelled, or failed for a
+	// lost lease): that stands.
 	_, err := im.s.pool.Exec(ctx, `UPDATE imports SET state = $2, counts = $3, report = $4, error = $5,
-		srid = coalesce(srid, $6), finished_at = clock_timestamp() WHERE id = $1`,
+		srid = coalesce(srid, $6), finished_at = clock_timestamp(), lease_until = NULL WHERE id = $1 AND state = 'running'`,
 		im.id, res.State, counts, report, errText, nullZero(res.Counts.SRID))
 	return err
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -149,9 +148,12 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 			layerRemoved = tag.RowsAffected() == 1
 			res.LayerRemoved = layerRemoved
 		}
-		note, _ := json.Marshal(map[string]any{"at": time.Now().UTC(), "by": actor, "deleted": res.Deleted,
+		note, _ := json.Marshal(map[string]any{"by": actor, "deleted": res.Deleted,
 			"restored": res.Restored, "reinserted": res.Reinserted, "layer_removed": res.LayerRemoved})
-		_, err = tx.Exec(ctx, `UPDATE imports SET state = 'reverted', counts = jsonb_set(counts, '{reverted}', $2) WHERE id = $1`, id, note)
+		// When, by the database's clock, like every other time of the record (now() would be
+		// when this transaction began).
+		_, err = tx.Exec(ctx, `UPDATE imports SET state = 'reverted',
+			counts = jsonb_set(counts, '{reverted}', $2::jsonb || jsonb_build_object('at', clock_timestamp())) WHERE id = $1`, id, note)
 		return err
 	})
 	if err != nil {

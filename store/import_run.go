@@ -25,8 +25,11 @@ const (
 type importRun struct {
 	im  *Import
 	rep *importer.Report
-	t   *importTarget
-	rd  *importer.Reader
+	// stopHeartbeat stops renewing the lease, before the outcome is written: a renewal must not
+	// wait on the record's row lock that the final update takes, nor cancel a commit under way.
+	stopHeartbeat func()
+	t             *importTarget
+	rd            *importer.Reader
 
 	srid      int
 	layerType string // the geometry type rows must have (decided at the end for --create)
@@ -96,6 +99,10 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*importer.Result, e
 	if im.opt.DryRun {
 		state = importer.StateValidated
 	}
+	run.stopHeartbeat()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
 	res := run.result(state)
 	if im.opt.DryRun {
 		// Rolled back by the deferred Rollback; then the verdict is recorded on its own.
@@ -108,9 +115,16 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*importer.Result, e
 		return res, nil
 	}
 	counts, report := encodeResult(res)
-	if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, report = $3, srid = $4,
-		error = NULL, finished_at = now() WHERE id = $1`, im.id, counts, report, run.srid); err != nil {
+	// finished_at is the clock's time: now() would be when the transaction began. The record
+	// must still be running: if another instance settled it meanwhile (a lost lease, a cancel),
+	// nothing is committed.
+	tag, err := tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, report = $3, srid = $4,
+		error = NULL, finished_at = clock_timestamp(), lease_until = NULL WHERE id = $1 AND state = 'running'`, im.id, counts, report, run.srid)
+	if err != nil {
 		return nil, err
+	}
+	if tag.RowsAffected() != 1 {
+		return nil, fmt.Errorf("import %d: %w", im.id, errLeaseLost)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, constraintError(err)

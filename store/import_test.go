@@ -1284,3 +1284,246 @@ func TestImport_CancelStopsTheServerWork(t *testing.T) {
 	waitRow(t, env.pool, "the import's backend to stop waiting", `SELECT 1 WHERE NOT EXISTS (
 		SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock')`, pid)
 }
+
+// lockImportJobClass is the advisory lock class a running import holds (store's lockImportJob).
+const lockImportJobClass = 7318006
+
+// orphan is what a gisd instance that died leaves behind when its connection to the database
+// does not die with it (a host that lost power, a network that went away): a record that says
+// running, and a backend holding the import's lock and a lock on the layer.
+func orphan(t *testing.T, env *importEnv, lease string) (id int64, conn *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	if err := env.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, lease_until)
+		VALUES ('parcels', 'append', 'running', now() + $1::interval) RETURNING id`, lease).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, env.pool.Config().ConnConfig.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	for _, q := range []string{`BEGIN`, `SELECT pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, `LOCK TABLE parcels IN SHARE MODE`} {
+		args := []any{lockImportJobClass, id}
+		if !strings.Contains(q, "$1") {
+			args = nil
+		}
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id, conn
+}
+
+// An import whose instance died stays "running" only until its lease runs out: then any
+// instance marks it failed and stops its backend, which lets go of the layer.
+func TestImport_LeaseRunsOut(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	id, conn := orphan(t, env, "-1 second")
+	rec, err := env.st.ImportRecord(ctx, id)
+	if err != nil || rec.State != importer.StateFailed || !strings.Contains(rec.Error, "stopped renewing its lease") || rec.FinishedAt == nil {
+		t.Fatalf("record = %+v, %v; want failed: its instance stopped renewing its lease", rec, err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Error("the dead import's backend still runs")
+	}
+	// The layer is free again.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := env.pool.Exec(wctx, `UPDATE parcels SET address = address WHERE false`); err != nil {
+		t.Errorf("the layer is still locked: %v", err)
+	}
+	// A record whose lease is still good is left alone.
+	live, _ := orphan(t, env, "1 hour")
+	if n, err := env.st.ReapImports(ctx); err != nil || n != 0 {
+		t.Errorf("reap with a live lease: %d, %v; want nothing reaped", n, err)
+	}
+	if rec, _ := env.st.ImportRecord(ctx, live); rec.State != importer.StateRunning {
+		t.Errorf("an import with a live lease is %s, want running", rec.State)
+	}
+}
+
+// Another instance can cancel an import: a dead one at once (its backend stopped), a live one
+// by asking the instance running it, which stops within a third of its lease; and an instance
+// whose record was settled by another (its lease lost) cannot commit.
+func TestImport_CancelFromAnotherInstance(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	url := env.pool.Config().ConnConfig.ConnString()
+	other := storetest.Store(t, url) // a second gisd instance on the same database
+
+	// Dead: cancelled at once, its backend stopped.
+	id, conn := orphan(t, env, "-1 second")
+	if cr, err := other.CancelImport(ctx, id); err != nil || !cr.Cancelled || cr.State != importer.StateCancelled {
+		t.Fatalf("cancel a dead import: %+v, %v; want cancelled", cr, err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Error("the cancelled import's backend still runs")
+	}
+	if rec, _ := env.st.ImportRecord(ctx, id); rec.State != importer.StateCancelled || rec.FinishedAt == nil {
+		t.Errorf("record after cancelling = %+v, want cancelled with a finish time", rec)
+	}
+
+	// Live: the instance running it is asked, and cancels.
+	start := func(t *testing.T) (*store.Import, chan error) {
+		im, err := env.st.NewImport(ctx, importer.Options{Layer: "parcels", Lease: 600 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write([]byte(`{"type":"FeatureCollection","features":[` + parcelFeature("25216", 9, 1, "ONT", imSquare(106.955, 11.805))))
+			<-im.Stopping() // an upload is dropped when its import stops
+			pw.CloseWithError(io.ErrUnexpectedEOF)
+		}()
+		done := make(chan error, 1)
+		go func() { _, err := im.Run(ctx, pr); done <- err }()
+		waitRow(t, env.pool, "the import to start", `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2`, lockImportJobClass, im.ID())
+		return im, done
+	}
+	outcome := func(t *testing.T, done chan error) *store.ImportError {
+		t.Helper()
+		select {
+		case err := <-done:
+			var ie *store.ImportError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Run = %v, want an *ImportError", err)
+			}
+			return ie
+		case <-time.After(20 * time.Second):
+			t.Fatal("the import did not stop")
+		}
+		return nil
+	}
+	before := snapshot(t, env.pool)
+	im, done := start(t)
+	time.Sleep(time.Second) // longer than the lease: renewals keep it
+	if n, err := other.ReapImports(ctx); err != nil || n != 0 {
+		t.Errorf("reap while the import renews its lease: %d, %v; want nothing reaped", n, err)
+	}
+	if cr, err := other.CancelImport(ctx, im.ID()); err != nil || !cr.Requested {
+		t.Errorf("cancel a live import elsewhere: %+v, %v; want it asked to cancel", cr, err)
+	}
+	if ie := outcome(t, done); ie.State != importer.StateCancelled {
+		t.Errorf("the import asked to cancel ended %s, want cancelled", ie.State)
+	}
+	if rec, _ := env.st.ImportRecord(ctx, im.ID()); rec.State != importer.StateCancelled {
+		t.Errorf("record = %s, want cancelled", rec.State)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+
+	// Settled by another instance while it runs (as a reaper does when the lease runs out):
+	// the import stops and commits nothing.
+	im, done = start(t)
+	if _, err := env.pool.Exec(ctx, `UPDATE imports SET state = 'failed', error = 'settled elsewhere' WHERE id = $1`, im.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if ie := outcome(t, done); !strings.Contains(ie.Msg, "lease ran out") {
+		t.Errorf("an import whose record was settled elsewhere ended %+v, want it stopped for its lost lease", ie)
+	}
+	if rec, _ := env.st.ImportRecord(ctx, im.ID()); rec.State != importer.StateFailed || rec.Error != "settled elsewhere" {
+		t.Errorf("record = %s %q, want what the other instance wrote", rec.State, rec.Error)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+}
+
+// slowReader hands out data in two halves with a pause between them.
+type slowReader struct {
+	data  []byte
+	pause time.Duration
+	half  bool
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := len(r.data)
+	if !r.half {
+		n, r.half = len(r.data)/2, true
+	} else if r.pause > 0 {
+		time.Sleep(r.pause)
+		r.pause = 0
+	}
+	n = copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// Every time an import record shows is the database's clock at that moment: finished_at is when
+// the import finished, after it started by as long as it took (it was the start of the import's
+// transaction), for every outcome; the lease is gone once it finished; a revert's time comes
+// after the finish.
+func TestImportRecord_Timestamps(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	const pause = 400 * time.Millisecond
+	check := func(t *testing.T, id int64, wantState string, took time.Duration) store.ImportRecord {
+		t.Helper()
+		rec, err := env.st.ImportRecord(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var now time.Time
+		if err := env.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+			t.Fatal(err)
+		}
+		if rec.State != wantState || rec.FinishedAt == nil {
+			t.Fatalf("record %s finished %v, want %s with a finish time", rec.State, rec.FinishedAt, wantState)
+		}
+		if d := rec.FinishedAt.Sub(rec.StartedAt); d < took || rec.FinishedAt.After(now) {
+			t.Errorf("%s: started %v, finished %v (%v later; the clock says %v now): want at least %v later, not in the future",
+				wantState, rec.StartedAt, rec.FinishedAt, d, now, took)
+		}
+		if rec.LeaseUntil != nil {
+			t.Errorf("%s: a finished import keeps a lease until %v", wantState, rec.LeaseUntil)
+		}
+		var c importer.Counts
+		if err := json.Unmarshal(rec.Counts, &c); err != nil {
+			t.Fatal(err)
+		}
+		if ms := time.Duration(c.Millis) * time.Millisecond; ms < took || ms > rec.FinishedAt.Sub(rec.StartedAt)+time.Second {
+			t.Errorf("%s: counts.ms = %v for an import that took %v", wantState, ms, rec.FinishedAt.Sub(rec.StartedAt))
+		}
+		return rec
+	}
+	data := fixture(t, "parcels.geojson")
+	res, err := env.st.Import(ctx, &slowReader{data: data, pause: pause}, importer.Options{Layer: "parcels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := check(t, res.ID, importer.StateCommitted, pause)
+	res, err = env.st.Import(ctx, &slowReader{data: data, pause: pause}, importer.Options{Layer: "parcels", Mode: importer.ModeUpsert, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res.ID, importer.StateValidated, pause)
+	_, err = env.st.Import(ctx, &slowReader{data: data[:len(data)-10], pause: pause}, importer.Options{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("truncated: %v", err)
+	}
+	check(t, ie.ID, importer.StateFailed, pause)
+
+	// The revert's time, by the same clock, after the finish.
+	if _, err := env.st.RevertImport(ctx, committed.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	var later bool
+	if err := env.pool.QueryRow(ctx, `SELECT (counts -> 'reverted' ->> 'at')::timestamptz, (counts -> 'reverted' ->> 'at')::timestamptz <= clock_timestamp()
+		FROM imports WHERE id = $1`, committed.ID).Scan(&at, &later); err != nil {
+		t.Fatal(err)
+	}
+	if at.Before(*committed.FinishedAt) || !later {
+		t.Errorf("reverted at %v, finished %v: want the revert after the finish and not in the future", at, committed.FinishedAt)
+	}
+
+	// The demo's record too: loading it takes a while, which its finish time must show.
+	demo := storetest.Pool(t, storetest.Demo(t))
+	var took time.Duration
+	if err := demo.QueryRow(ctx, `SELECT finished_at - started_at FROM imports WHERE mode = 'demo'`).Scan(&took); err != nil || took <= 0 {
+		t.Errorf("the demo's record: finished %v after it started (%v), want later", took, err)
+	}
+}

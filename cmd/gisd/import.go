@@ -24,6 +24,7 @@ const importUsage = `gisd import --layer LAYER --file F|- [--srid N] [--mode app
             [--map SourceField=attribute ...] [--dry-run] [--strict] [--create --title T] [--max-rejected N]
             [--max-value-bytes N] [--offline]
 gisd import revert ID     restore the layer as it was before import ID
+gisd import cancel ID     cancel import ID, running elsewhere (or on a gisd that died)
 gisd import show ID       an import's record and full report
 gisd import list          recent imports
 
@@ -103,7 +104,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if opt.MaxRejected < -1 {
 			return usagef("--max-rejected %d: want -1 (any number) or a count", opt.MaxRejected)
 		}
-	case "revert", "show":
+	case "revert", "show", "cancel":
 		if len(rest) != 2 {
 			return usagef("%s takes one import id", action)
 		}
@@ -115,7 +116,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("list takes no argument")
 		}
 	default:
-		return usagef("unknown action %q: want revert, show or list (or flags to import)", action)
+		return usagef("unknown action %q: want revert, show, cancel or list (or flags to import)", action)
 	}
 	if err := ensureSchema(db.URL, false, func(string, ...any) {}); err != nil {
 		return err
@@ -141,6 +142,19 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprint(stdout, "; the layer it created was removed")
 		}
 		fmt.Fprintln(stdout)
+		return nil
+	case "cancel":
+		cr, err := st.CancelImport(ctx, id)
+		switch {
+		case err != nil:
+			return err
+		case cr.Cancelled:
+			fmt.Fprintf(stdout, "import %d cancelled (the gisd running it had stopped); nothing was written\n", id)
+		case cr.Requested:
+			fmt.Fprintf(stdout, "import %d: the gisd running it was asked to cancel it; gisd import show %d says when it has\n", id, id)
+		default:
+			return fmt.Errorf("import %d is %s, not running: nothing to cancel (gisd import revert %d undoes a committed one)", id, cr.State, id)
+		}
 		return nil
 	case "show":
 		rec, err := st.ImportRecord(ctx, id)

@@ -182,6 +182,9 @@ func TestImportCommand(t *testing.T) {
 	if code, out, _ := imp("list", "--layer", "parcels"); code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "failed") {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
+	if code, _, errs := imp("cancel", id); code != 1 || !strings.Contains(errs, "is committed, not running: nothing to cancel") {
+		t.Errorf("cancel of a committed import: exit %d %s", code, errs)
+	}
 	if code, out, errs := imp("revert", id); code != 0 || !strings.Contains(out, "5 features deleted") {
 		t.Errorf("revert: exit %d\n%s%s", code, out, errs)
 	}
