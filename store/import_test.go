@@ -1527,3 +1527,72 @@ func TestImportRecord_Timestamps(t *testing.T) {
 		t.Errorf("the demo's record: finished %v after it started (%v), want later", took, err)
 	}
 }
+
+// pacedReader hands out data a piece at a time, pausing between pieces, so that an import of it
+// runs long enough to be watched.
+type pacedReader struct {
+	data  []byte
+	piece int
+	pause time.Duration
+}
+
+func (r *pacedReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.pause)
+	n := copy(p[:min(len(p), r.piece)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// A replace swaps the layer atomically: a reader running all through it sees the whole old
+// layer, then the whole new one, never a mix nor an empty layer, while the replace deletes the
+// old rows and writes the new ones chunk by chunk.
+func TestImport_ReplaceIsAtomicForReaders(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	old, err := env.st.Import(ctx, bytes.NewReader(parcelGrid(1000, 100, "ONT")), importer.Options{Layer: "parcels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := parcelGrid(1500, 500, "CLN")
+	im, err := env.st.NewImport(ctx, importer.Options{Layer: "parcels", Mode: importer.ModeReplace, ChunkSize: 100, BatchSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := im.Run(ctx, &pacedReader{data: data, piece: len(data) / 60, pause: 25 * time.Millisecond})
+		done <- err
+	}()
+	var reads, midway int
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		chunksWritten := im.Progress().Read >= 300 // the old rows deleted, new ones written meanwhile
+		var n, fromOld, fromNew int
+		if err := env.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE import_id = $1), count(*) FILTER (WHERE import_id = $2)
+			FROM parcels`, old.ID, im.ID()).Scan(&n, &fromOld, &fromNew); err != nil {
+			t.Fatal(err)
+		}
+		if !(n == 1000 && fromOld == 1000) && !(n == 1500 && fromNew == 1500) {
+			t.Fatalf("a reader saw %d parcels, %d of the old layer and %d of the new: a mix", n, fromOld, fromNew)
+		}
+		reads++
+		if chunksWritten && !finished {
+			midway++
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if midway < 3 {
+		t.Errorf("%d reads, %d of them while the replace was writing: the reader did not watch it", reads, midway)
+	}
+	t.Logf("%d reads, %d while the replace was writing", reads, midway)
+}
