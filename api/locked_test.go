@@ -65,7 +65,7 @@ func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var locked bool
-		if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'parcels'::regclass
+		if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'parcels'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			AND mode = 'AccessExclusiveLock' AND granted)`).Scan(&locked); err != nil {
 			t.Fatal(err)
 		}

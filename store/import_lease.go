@@ -84,7 +84,7 @@ func (im *Import) heartbeat(cancel context.CancelCauseFunc) (stop func()) {
 func (s *Store) ReapImports(ctx context.Context) (int, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE imports i SET state = 'failed', error = $2, finished_at = clock_timestamp(), lease_until = NULL
 		WHERE i.state = 'running' AND (i.lease_until < clock_timestamp() OR (i.started_at < now() - interval '1 minute'
-		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.database = `+thisDatabase+`
 		                   AND l.classid::bigint = $1 AND l.objid::bigint = (i.id % 2147483647) AND l.objsubid = 2)))
 		RETURNING id`, lockImportJob, leaseLostMessage)
 	if err != nil {
@@ -104,11 +104,15 @@ func (s *Store) ReapImports(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
+// thisDatabase is the database's oid, for reading pg_locks: advisory locks of every database of
+// the server are listed there, and other databases have imports with the same ids.
+const thisDatabase = `(SELECT oid FROM pg_database WHERE datname = current_database())`
+
 // stopBackends terminates the backends still holding the advisory lock of the given imports
 // (their transactions roll back).
 func (s *Store) stopBackends(ctx context.Context, ids []int64) error {
 	_, err := s.pool.Exec(ctx, `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
-		WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objsubid = 2
+		WHERE l.locktype = 'advisory' AND l.granted AND l.database = `+thisDatabase+` AND l.classid::bigint = $1 AND l.objsubid = 2
 		  AND l.objid::bigint IN (SELECT id % 2147483647 FROM unnest($2::bigint[]) id) AND l.pid <> pg_backend_pid()`,
 		lockImportJob, ids)
 	if err != nil {

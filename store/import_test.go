@@ -1379,7 +1379,8 @@ func TestImport_CancelFromAnotherInstance(t *testing.T) {
 		}()
 		done := make(chan error, 1)
 		go func() { _, err := im.Run(ctx, pr); done <- err }()
-		waitRow(t, env.pool, "the import to start", `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2`, lockImportJobClass, im.ID())
+		waitRow(t, env.pool, "the import to start", `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, lockImportJobClass, im.ID())
 		return im, done
 	}
 	outcome := func(t *testing.T, done chan error) *store.ImportError {
