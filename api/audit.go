@@ -26,27 +26,43 @@ func (s *Server) audit(c *gin.Context, e store.AuditEntry) error {
 	return s.store.Audit(c.Request.Context(), e)
 }
 
-// auditPersonal records a read that returns personal fields; on failure it answers 500 and
-// returns false, and the caller must not send the data.
+// auditPersonal records a read that returns personal fields; on failure it answers (500, or
+// 503 when the database is unavailable) and returns false, and the caller must not send the data.
 func (s *Server) auditPersonal(c *gin.Context, layer string, ids []int64, filter string) bool {
-	if s.auditPersonalQuiet(c, layer, ids, filter) {
-		return true
+	err := s.auditPersonalRead(c, layer, ids, filter)
+	if err != nil {
+		fail(c, &clientError{kind: errAudit, msg: "personal data cannot be released because the audit log could not be written", cause: err})
+		return false
 	}
-	problem(c, http.StatusInternalServerError, "personal data cannot be released because the audit log could not be written")
-	return false
+	return true
 }
 
-// auditPersonalQuiet is auditPersonal for responses already under way (streams).
+// auditPersonalQuiet is auditPersonal for responses already under way (streams): it logs a
+// failure instead of answering it.
 func (s *Server) auditPersonalQuiet(c *gin.Context, layer string, ids []int64, filter string) bool {
-	if len(ids) > 10000 {
-		ids = ids[:10000]
-	}
-	err := s.audit(c, store.AuditEntry{Layer: layer, FeatureIDs: ids, Filter: filter, Personal: true, Status: http.StatusOK})
-	if err != nil {
+	if err := s.auditPersonalRead(c, layer, ids, filter); err != nil {
 		logger(c).Error("audit of a personal read failed; withholding the data", "err", err)
 		return false
 	}
 	return true
+}
+
+func (s *Server) auditPersonalRead(c *gin.Context, layer string, ids []int64, filter string) error {
+	if len(ids) > 10000 {
+		ids = ids[:10000]
+	}
+	return s.audit(c, store.AuditEntry{Layer: layer, FeatureIDs: ids, Filter: filter, Personal: true, Status: http.StatusOK})
+}
+
+// failWrite answers a write that failed, and records it in the audit log with the status and
+// message the client gets (detail is what was attempted; "error" is added to it).
+func (s *Server) failWrite(c *gin.Context, layer string, ids []int64, detail gin.H, err error) {
+	d := gin.H{"error": describe(err).detail}
+	for k, v := range detail {
+		d[k] = v
+	}
+	s.auditWrite(c, layer, ids, statusOf(c, err), d)
+	fail(c, err)
 }
 
 // auditWrite records a write after it happened (or was refused).
@@ -78,7 +94,7 @@ func (s *Server) listAudit(c *gin.Context) {
 			q.Layer = v
 		case "since", "until":
 			t, err := parseTimeParam(v)
-			if err != nil {
+			if err != nil || !inDatabaseRange(t) {
 				badParam(c, k, "want a date (YYYY-MM-DD) or an RFC 3339 time")
 				return
 			}

@@ -189,10 +189,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 	}
 }
 
-func unauthorized(c *gin.Context, detail string) {
-	c.Header("WWW-Authenticate", `Bearer realm="gisd"`)
-	problem(c, http.StatusUnauthorized, detail)
-}
+func unauthorized(c *gin.Context, detail string) { fail(c, errorf(errUnauthorized, "%s", detail)) }
 
 // deny answers 401 to an anonymous caller (a key would help) and 403 to a key lacking the scope.
 func deny(c *gin.Context, p *Principal, what string) {
@@ -200,7 +197,7 @@ func deny(c *gin.Context, p *Principal, what string) {
 		unauthorized(c, what+" needs an API key")
 		return
 	}
-	problem(c, http.StatusForbidden, "this API key may not "+what)
+	fail(c, errorf(errForbidden, "this API key may not %s", what))
 }
 
 // requireAdmin lets only admin keys through.
@@ -218,7 +215,7 @@ func requireAdmin(c *gin.Context) {
 func lookupReadable(c *gin.Context, cat *store.Catalog, id string) (*store.Layer, bool) {
 	l, ok := cat.Layer(id)
 	if !ok || !principal(c).CanRead(l) {
-		problem(c, http.StatusNotFound, "no layer called "+quoteForMessage(id))
+		fail(c, notFound("no layer called %s", quoteForMessage(id)))
 		return nil, false
 	}
 	return l, true
@@ -323,9 +320,10 @@ func (s *Server) rateLimit() gin.HandlerFunc {
 			return
 		}
 		if ok, wait := s.limiter.take(caller, limit); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			c.Header("Retry-After", strconv.Itoa(max(secs, 1)))
-			problem(c, http.StatusTooManyRequests, "rate limit of "+strconv.Itoa(limit)+" requests per minute exceeded; retry after "+strconv.Itoa(max(secs, 1))+" s")
+			secs := max(int(math.Ceil(wait.Seconds())), 1)
+			e := errorf(errRateLimited, "rate limit of %d requests per minute exceeded; retry after %d s", limit, secs)
+			e.retryAfter = secs
+			fail(c, e)
 			return
 		}
 		c.Next()

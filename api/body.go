@@ -1,31 +1,42 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
 
-// decodeJSONBody reads a JSON object of at most limit bytes into v, rejecting unknown fields and
-// trailing data; on failure it answers 400/413 and returns false.
+// decodeJSONBody reads a JSON object of at most limit bytes into v, rejecting unknown fields,
+// trailing data and text PostgreSQL cannot store; on failure it answers 400/413 and returns
+// false.
 func decodeJSONBody(c *gin.Context, v any, limit int64) bool {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			problem(c, http.StatusRequestEntityTooLarge, "the request body is larger than the limit")
+			fail(c, errorf(errTooLarge, "the request body is larger than %d bytes", limit))
 			return false
 		}
-		problem(c, http.StatusBadRequest, "the request body is not the expected JSON: "+jsonErrorText(err))
+		fail(c, errorf(errBadRequest, "the request body cannot be read"))
+		return false
+	}
+	if perr := checkJSONText(raw); perr != nil {
+		fail(c, perr)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		fail(c, errorf(errBadRequest, "the request body is not the expected JSON: %s", jsonErrorText(err)))
 		return false
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		problem(c, http.StatusBadRequest, "the request body has data after its JSON value")
+		fail(c, errorf(errBadRequest, "the request body has data after its JSON value"))
 		return false
 	}
 	return true
@@ -39,13 +50,16 @@ func jsonErrorText(err error) string {
 	case errors.As(err, &syn):
 		return "syntax error at byte " + itoa(int(syn.Offset))
 	case errors.As(err, &typ):
-		return "field " + quoteForMessage(typ.Field) + " has the wrong type"
+		return "member " + quoteForMessage(typ.Field) + " has the wrong type"
 	case errors.Is(err, io.EOF):
 		return "the body is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is cut short"
 	}
-	msg := err.Error()
-	if len(msg) > 120 {
-		msg = msg[:120]
+	// encoding/json has no type for an unknown member (DisallowUnknownFields); its message is
+	// `json: unknown field "name"`, and the name is what the client needs to hear.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "unknown member " + name
 	}
-	return msg
+	return "malformed JSON"
 }

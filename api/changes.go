@@ -213,13 +213,3 @@ func (s *Server) streamChanges(c *gin.Context) {
 		}
 	}
 }
-
-// sharingRoutes are the routes of keys, audit and the change feed.
-func (s *Server) sharingRoutes(v1 *gin.RouterGroup) {
-	v1.GET("/changes", s.listChanges)
-	v1.GET("/changes/stream", s.streamChanges)
-	v1.GET("/audit", requireAdmin, s.listAudit)
-	v1.GET("/keys", requireAdmin, s.listKeys)
-	v1.POST("/keys", requireAdmin, s.createKey)
-	v1.DELETE("/keys/:key", requireAdmin, s.revokeKey)
-}

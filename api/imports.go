@@ -80,23 +80,20 @@ func newImportJobs(cfg ImportConfig) *importJobs {
 	return &importJobs{cfg: cfg, sem: make(chan struct{}, cfg.Jobs), jobs: map[int64]*importJob{}, perKey: map[string]int{}}
 }
 
-// errBusy and errKeyBusy say why acquire refused.
-var (
-	errBusy    = errors.New("every import slot is taken")
-	errKeyBusy = errors.New("this key runs as many imports as it may")
-)
-
-// acquire takes an import slot for actor, or says why it cannot; release gives it back.
+// acquire takes an import slot for actor, or says why it cannot (errRateLimited: the key runs
+// as many as it may; errBusy: every slot is taken); release gives it back.
 func (j *importJobs) acquire(actor string) (release func(), err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.perKey[actor] >= j.cfg.PerKey {
-		return nil, errKeyBusy
+		e := errorf(errRateLimited, "this key already runs %d import(s), as many as one key may at once; try again when it has finished", j.cfg.PerKey)
+		e.retryAfter = 30
+		return nil, e
 	}
 	select {
 	case j.sem <- struct{}{}:
 	default:
-		return nil, errBusy
+		return nil, errorf(errBusy, "%d imports are already running; try again later", cap(j.sem))
 	}
 	j.perKey[actor]++
 	var once sync.Once
@@ -135,18 +132,8 @@ func (s *Server) StopImports(ctx context.Context) {
 	}
 }
 
-// importJobs is the server's job registry, made by importRoutes while New builds the server.
+// importJobs is the server's job registry, made by New.
 func (s *Server) importJobs() *importJobs { return s.imports }
-
-// importRoutes are the routes of imports. Importing and reverting change layers wholesale, so
-// they need the admin scope (see Principal).
-func (s *Server) importRoutes(v1 *gin.RouterGroup) {
-	s.imports = newImportJobs(s.cfg.Imports)
-	v1.POST("/layers/:layer/imports", s.mayImport, s.startImport)
-	v1.GET("/imports", requireAdmin, s.listImports)
-	v1.GET("/imports/:id", s.mayManageImport, s.getImport)
-	v1.DELETE("/imports/:id", s.mayManageImport, s.deleteImport)
-}
 
 // mayImport lets an admin key import anywhere and create layers, and a key with write scope on
 // an existing layer import into it (the application that owns the data).
@@ -281,14 +268,14 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// errUploadStalled is an upload that stopped, or trickled too slowly to keep its slot.
-type errUploadStalled struct {
+// uploadStalled is an upload that stopped, or trickled too slowly to keep its slot.
+type uploadStalled struct {
 	after time.Duration
 	bytes int64 // in the last window; -1: none at all before the deadline
 	min   int64
 }
 
-func (e *errUploadStalled) Error() string {
+func (e *uploadStalled) Error() string {
 	if e.bytes < 0 {
 		return fmt.Sprintf("the upload stalled: no data for %s", e.after)
 	}
@@ -317,12 +304,12 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 	u.bytes += int64(n)
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return n, &errUploadStalled{after: u.stall, bytes: -1}
+		return n, &uploadStalled{after: u.stall, bytes: -1}
 	case err == io.EOF:
 		_ = u.rc.SetReadDeadline(time.Time{}) // the server's own timeouts again
 	case err == nil && u.waited >= u.stall:
 		if u.bytes < u.minBytes {
-			return n, &errUploadStalled{after: u.waited.Round(time.Second / 10), bytes: u.bytes, min: u.minBytes}
+			return n, &uploadStalled{after: u.waited.Round(time.Second / 10), bytes: u.bytes, min: u.minBytes}
 		}
 		u.waited, u.bytes = 0, 0
 	}
@@ -346,23 +333,17 @@ func (s *Server) startImport(c *gin.Context) {
 	case "gzip", "x-gzip":
 		gz = true
 	default:
-		problem(c, http.StatusUnsupportedMediaType, "Content-Encoding "+quoteForMessage(enc)+" is not supported; send the file as is or gzip-compressed")
+		fail(c, errorf(errUnsupportedMedia, "Content-Encoding %s is not supported; send the file as is or gzip-compressed", quoteForMessage(enc)))
 		return
 	}
 	if c.Request.ContentLength > jobs.cfg.MaxBytes {
-		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
+		fail(c, errorf(errTooLarge, "the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
 		return
 	}
 	actor := actorOf(principal(c))
 	release, err := jobs.acquire(actor)
-	switch {
-	case errors.Is(err, errKeyBusy):
-		c.Header("Retry-After", "30")
-		problem(c, http.StatusTooManyRequests, fmt.Sprintf("this key already runs %d import(s), as many as one key may at once; try again when it has finished", jobs.cfg.PerKey))
-		return
-	case err != nil:
-		c.Header("Retry-After", "30")
-		problem(c, http.StatusServiceUnavailable, fmt.Sprintf("%d imports are already running; try again later", cap(jobs.sem)))
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	upload := &uploadReader{r: c.Request.Body, rc: http.NewResponseController(c.Writer), stall: jobs.cfg.StallTimeout,
@@ -372,7 +353,7 @@ func (s *Server) startImport(c *gin.Context) {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
 			release()
-			problem(c, http.StatusBadRequest, "the body is not valid gzip")
+			fail(c, errorf(errBadRequest, "the body is not valid gzip"))
 			return
 		}
 		body = &limitReader{r: zr, limit: jobs.cfg.MaxBytes}
@@ -412,7 +393,10 @@ func (s *Server) startImport(c *gin.Context) {
 			log.Info("import finished", "state", job.res.State, "read", job.res.Counts.Read, "rejected", job.res.Counts.Rejected)
 		}
 	}()
-	s.auditWrite(c, opt.Layer, nil, http.StatusAccepted, map[string]any{"import": im.ID(), "mode": opt.Mode, "dry_run": opt.DryRun, "create": opt.Create})
+	// The audit records the status the client gets, which is known once the handler answers.
+	defer func() {
+		s.auditWrite(c, opt.Layer, nil, c.Writer.Status(), map[string]any{"import": im.ID(), "mode": opt.Mode, "dry_run": opt.DryRun, "create": opt.Create})
+	}()
 
 	// Answer once the import has stopped reading the body — the handler must not return while
 	// it still reads — or when the job is cancelled while the body is still arriving (returning
@@ -425,7 +409,7 @@ func (s *Server) startImport(c *gin.Context) {
 	case <-job.done:
 	case <-im.Stopping():
 		// Cancelled by another instance, or its lease lost: returning drops the upload.
-		problem(c, http.StatusConflict, fmt.Sprintf("import %d was stopped while its body was being uploaded; nothing was written", im.ID()))
+		fail(c, errorf(store.ErrConflict, "import %d was stopped while its body was being uploaded; nothing was written", im.ID()))
 		return
 	case <-ctx.Done():
 		// The job's own end cancels ctx too, after closing done; only DELETE or shutdown
@@ -433,7 +417,7 @@ func (s *Server) startImport(c *gin.Context) {
 		select {
 		case <-job.done:
 		default:
-			problem(c, http.StatusConflict, fmt.Sprintf("import %d was cancelled while its body was being uploaded; nothing was written", im.ID()))
+			fail(c, errorf(store.ErrConflict, "import %d was cancelled while its body was being uploaded; nothing was written", im.ID()))
 			return
 		}
 	}
@@ -465,31 +449,38 @@ func (s *Server) startImport(c *gin.Context) {
 // reports whether it did (other failures are the job's outcome, read with GET).
 func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 	var tooBig *errBodyTooLarge
+	var stalled *uploadStalled
 	var ie *store.ImportError
-	msg := err.Error()
+	msg := store.ClientMessage(err)
 	if errors.As(err, &ie) {
 		msg = ie.Msg
 	}
-	detail := fmt.Sprintf("import %d: %s%s (GET /api/v1/imports/%d has the record)", id, msg, crsHint(err), id)
-	var stalled *errUploadStalled
+	var kind error
 	switch {
 	case errors.As(err, &tooBig):
-		problem(c, http.StatusRequestEntityTooLarge, detail)
+		kind = errTooLarge
 	case errors.As(err, &stalled):
-		problem(c, http.StatusRequestTimeout, detail)
+		kind = errUploadTimeout
 	case errors.Is(err, geojson.ErrInvalid) && !errors.Is(err, store.ErrInvalid) && !errors.Is(err, importer.ErrInvalid):
-		problem(c, http.StatusBadRequest, detail)
-	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
-		problem(c, http.StatusUnprocessableEntity, detail)
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, importer.ErrInvalid):
-		problem(c, http.StatusUnprocessableEntity, detail)
+		kind = errBadRequest // not GeoJSON at all
+	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS), errors.Is(err, store.ErrInvalid), errors.Is(err, importer.ErrInvalid):
+		kind = errContent // GeoJSON whose content is refused
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.Is(err, io.ErrUnexpectedEOF):
-		problem(c, http.StatusBadRequest, detail)
+		kind = errBadRequest
 	case ie != nil && ie.State == importer.StateCancelled:
-		problem(c, http.StatusConflict, detail)
+		kind = store.ErrConflict
 	default:
 		return false
 	}
+	answer := &clientError{kind: kind, msg: fmt.Sprintf("import %d: %s%s (GET /api/v1/imports/%d has the record)", id, msg, crsHint(err), id), cause: err}
+	if stalled != nil {
+		// The read deadline ended the request's context too, but the client is still there
+		// (stalled, not gone): tell it why.
+		logger(c).Debug("request refused", "status", http.StatusRequestTimeout, "err", err)
+		writeProblem(c, describe(answer))
+		return true
+	}
+	fail(c, answer)
 	return true
 }
 
@@ -517,7 +508,7 @@ func importLinks(base string, id int64, layer string) []link {
 type importDoc struct {
 	store.ImportRecord
 	Progress *importer.Progress `json:"progress,omitempty"`
-	Links    []link             `json:"links"`
+	Links    []link                `json:"links"`
 }
 
 func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
@@ -536,7 +527,7 @@ func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
 func importID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		problem(c, http.StatusNotFound, "no import "+quoteForMessage(c.Param("id")))
+		fail(c, notFound("no import %s", quoteForMessage(c.Param("id"))))
 		return 0, false
 	}
 	return id, true

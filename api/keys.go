@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 type newKeyRequest struct {
@@ -57,12 +58,12 @@ func ParseExpiry(v string) (*time.Time, error) {
 	if v == "" {
 		return nil, nil
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, v, time.FixedZone("ICT", 7*3600)); err == nil {
+	if d, err := vntime.ParseDate(v); err == nil && inDatabaseRange(d) {
 		end := d.AddDate(0, 0, 1)
 		return &end, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
+	if err != nil || !inDatabaseRange(t) {
 		return nil, &ParamError{Name: "expires_at", Reason: "want a date (YYYY-MM-DD) or an RFC 3339 time"}
 	}
 	return &t, nil
@@ -74,25 +75,26 @@ func (s *Server) createKey(c *gin.Context) {
 	if !decodeJSONBody(c, &req, 64<<10) {
 		return
 	}
+	// The body has the right shape; a value in it that is refused is its content (422).
 	scopes, err := ExpandScopes(req.Scopes, req.Personal)
 	if err != nil {
-		fail(c, err)
+		fail(c, content(err))
 		return
 	}
 	exp, err := ParseExpiry(req.ExpiresAt)
 	if err != nil {
-		fail(c, err)
+		fail(c, content(err))
 		return
 	}
 	if req.RateLimit != nil && *req.RateLimit < 1 {
-		badParam(c, "rate_limit", "want a positive number of requests per minute")
+		badContent(c, "rate_limit", "want a positive number of requests per minute")
 		return
 	}
 	k, secret, err := s.store.CreateKey(c.Request.Context(), store.NewKey{
 		Name: req.Name, Scopes: scopes, RateLimit: req.RateLimit, ExpiresAt: exp, CreatedBy: principal(c).Key.Name,
 	})
 	if err != nil {
-		fail(c, err)
+		fail(c, content(err))
 		return
 	}
 	s.auditWrite(c, "", []int64{k.ID}, http.StatusCreated, gin.H{"action": "create key", "scopes": scopes})

@@ -87,7 +87,7 @@ func (s *Server) getLayer(c *gin.Context) {
 		return
 	}
 	if len(docs) == 0 {
-		problem(c, http.StatusNotFound, "no layer called "+quoteForMessage(id))
+		fail(c, notFound("no layer called %s", quoteForMessage(id)))
 		return
 	}
 	c.JSON(http.StatusOK, docs[0])

@@ -25,15 +25,7 @@ import (
 func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 	ctx := context.Background()
 	url := storetest.Demo(t)
-	pool, err := store.OpenPool(ctx, store.PoolConfig{URL: url, MaxConns: 4, LockTimeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	s := store.New(pool, slog.New(slog.DiscardHandler))
-	if _, err := s.LoadCatalog(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.StoreWith(t, store.Config{URL: url, MaxConns: 4, LockTimeout: 200 * time.Millisecond})
 	svc := tiles.New(s, tiles.Options{CacheBytes: 1 << 20, Logger: slog.New(slog.DiscardHandler)})
 	h := api.New(api.Config{Store: s, Logger: slog.New(slog.DiscardHandler), Tiles: svc})
 	get := func(target string) *httptest.ResponseRecorder {
@@ -85,6 +77,25 @@ func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 			t.Errorf("GET %s with the layer locked = %d %q %s, want 503 with Retry-After and a problem saying why",
 				target, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 		}
+	}
+	// A write meets the same lock: the client, the audit log and the metrics all say 503 (the
+	// audit used to record 500 for it).
+	_, writer := mustKey(t, s, "writer", []string{"parcels:write"}, nil)
+	code, hdr, body := send(t, h, "PATCH", "/ogc/collections/parcels/items/1", `{"type":"Feature","properties":{"address":"x"}}`,
+		map[string]string{"Authorization": "Bearer " + writer, "If-Match": "*", "X-Request-Id": "locked-write"})
+	if code != 503 || hdr.Get("Retry-After") == "" {
+		t.Errorf("PATCH with the layer locked = %d %q %s, want 503 with Retry-After", code, hdr.Get("Retry-After"), body)
+	}
+	var audited int
+	if err := storetest.Pool(t, url).QueryRow(ctx, `SELECT status FROM audit_log WHERE request_id = 'locked-write'`).Scan(&audited); err != nil {
+		t.Fatal(err)
+	}
+	if audited != code {
+		t.Errorf("the audit log records %d for the write, the client got %d", audited, code)
+	}
+	metrics := get("/metrics").Body.String()
+	if want := `gisd_http_problems_total{route="/ogc/collections/:collection/items/:feature",status="503",type="locked"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("metrics lack %s", want)
 	}
 	if rec := get("/ogc/collections/admin_units/items?limit=1"); rec.Code != 200 {
 		t.Errorf("another layer while parcels is locked = %d %s, want 200", rec.Code, rec.Body)

@@ -67,7 +67,7 @@ func accessLog(m *metrics) gin.HandlerFunc {
 		}
 		status := c.Writer.Status()
 		elapsed := time.Since(start)
-		m.observe(c.Request.Method, route, status, elapsed)
+		m.observe(c.Request.Method, route, status, c.GetString(ctxProblem), elapsed)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
@@ -86,10 +86,12 @@ func recovery() gin.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				logger(c).Error("panic while serving request", "panic", fmt.Sprint(r))
-				if !c.Writer.Written() {
-					problem(c, http.StatusInternalServerError, "the server could not complete the request; it has been logged with this request id")
+				err := fmt.Errorf("panic while serving request: %v", r)
+				if c.Writer.Written() {
+					logger(c).Error("request failed", "err", err)
+					return
 				}
+				fail(c, err)
 			}
 		}()
 		c.Next()

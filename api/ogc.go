@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -49,20 +48,6 @@ var conformance = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 	"http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 	"http://www.opengis.net/spec/cql2/1.0/conf/property-property",
-}
-
-// ogcRoutes registers /ogc.
-func (s *Server) ogcRoutes(r *gin.Engine) {
-	g := r.Group("/ogc")
-	g.GET("", s.ogcLanding)
-	g.GET("/", s.ogcLanding) // the OpenAPI document's server is /ogc and its landing path "/"
-	g.GET("/conformance", s.ogcConformance)
-	g.GET("/api", s.ogcAPI)
-	g.GET("/collections", s.ogcCollections)
-	g.GET("/collections/:collection", s.ogcCollection)
-	g.GET("/collections/:collection/queryables", s.ogcQueryables)
-	g.GET("/collections/:collection/items", s.ogcItems)
-	g.GET("/collections/:collection/items/:feature", s.ogcItem)
 }
 
 // onlyParams refuses a request with a query parameter that allowed rejects, or one given twice;
@@ -117,7 +102,7 @@ func (s *Server) ogcLayer(c *gin.Context) (*store.Layer, bool) {
 	id := c.Param("collection")
 	l, ok := s.store.Catalog().Layer(id)
 	if !ok || !principal(c).CanRead(l) {
-		problem(c, http.StatusNotFound, "no collection called "+quoteForMessage(id))
+		fail(c, notFound("no collection called %s", quoteForMessage(id)))
 		return nil, false
 	}
 	return l, true
@@ -127,27 +112,6 @@ func (s *Server) ogcLayer(c *gin.Context) (*store.Layer, bool) {
 // callers: the public ones). Filters, sortby, properties and queryables all go by it.
 func visibleTo(c *gin.Context, l *store.Layer) []store.Attribute {
 	return principal(c).Attributes(l)
-}
-
-// ogcFail answers an error from the features store: filter, cursor and geometry problems are
-// the client's (400 naming the parameter); the rest goes through fail.
-func ogcFail(c *gin.Context, err error) {
-	var se *cql2.SyntaxError
-	var ce *cql2.Error
-	switch {
-	case errors.As(err, &se):
-		badParam(c, "filter", strings.TrimPrefix(se.Error(), "cql2: "))
-	case errors.As(err, &ce):
-		badParam(c, "filter", strings.TrimPrefix(ce.Error(), "cql2: "))
-	case errors.Is(err, store.ErrCursor):
-		badParam(c, "cursor", "the page cursor is malformed or belongs to another sortby; follow the links of a previous page")
-	case errors.Is(err, store.ErrTimeout):
-		logger(c).Warn("query timed out", "err", err)
-		c.Header("Retry-After", "10")
-		problem(c, http.StatusServiceUnavailable, "the query took too long; narrow it with bbox or filter")
-	default:
-		fail(c, err)
-	}
 }
 
 type landingPage struct {
@@ -308,7 +272,7 @@ func (s *Server) ogcCollection(c *gin.Context) {
 		return
 	}
 	if len(docs) == 0 {
-		problem(c, http.StatusNotFound, "no collection called "+quoteForMessage(l.ID))
+		fail(c, notFound("no collection called %s", quoteForMessage(l.ID)))
 		return
 	}
 	c.PureJSON(http.StatusOK, docs[0])

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // Paging and filter limits of /items.
@@ -47,17 +49,31 @@ func queryParamQueryables(l *store.Layer, visible []store.Attribute) []store.Que
 	return out
 }
 
-// vietnamTime is the zone a date without time means (UTC+7; legal dates in Vietnam).
-var vietnamTime = time.FixedZone("ICT", 7*3600)
+// inDatabaseRange reports whether PostgreSQL reads t both as a timestamp and as a date in
+// Vietnam: years 1 to 9999 (RFC 3339 writes four-digit years, and PostgreSQL has no year 0).
+func inDatabaseRange(t time.Time) bool {
+	for _, y := range []int{t.UTC().Year(), t.In(vntime.Zone).Year()} {
+		if y < 1 || y > 9999 {
+			return false
+		}
+	}
+	return true
+}
+
+const outOfRange = "dates and times must lie in the years 0001 to 9999"
 
 // parseDatetime reads the datetime parameter: an instant, or an interval "start/end" whose ends
 // may be open ("" or ".."). Each end is a date (a day in Vietnam) or an RFC 3339 timestamp.
+//
+// A start in year 1 or before and an end in year 9999 are open ends too: QGIS 3.22 sends
+// 0000-01-01T00:00:00Z as the start of a "<=" date filter, and 9999-12-31 is the usual "no end".
+// Any other end, and an instant, must lie in the years PostgreSQL reads.
 func parseDatetime(s string) (store.TimeRange, error) {
 	one := func(p string, open bool) (time.Time, error) {
 		if open && (p == "" || p == "..") {
 			return time.Time{}, nil
 		}
-		if d, err := time.ParseInLocation(time.DateOnly, p, vietnamTime); err == nil {
+		if d, err := vntime.ParseDate(p); err == nil {
 			return d, nil
 		}
 		t, err := time.Parse(time.RFC3339Nano, p)
@@ -70,6 +86,9 @@ func parseDatetime(s string) (store.TimeRange, error) {
 	switch len(parts) {
 	case 1:
 		t, err := one(parts[0], false)
+		if err == nil && !inDatabaseRange(t) {
+			err = errors.New(outOfRange)
+		}
 		return store.TimeRange{Start: t, End: t}, err
 	case 2:
 		a, err := one(parts[0], true)
@@ -79,6 +98,17 @@ func parseDatetime(s string) (store.TimeRange, error) {
 		b, err := one(parts[1], true)
 		if err != nil {
 			return store.TimeRange{}, err
+		}
+		if !a.IsZero() && a.UTC().Year() <= 1 {
+			a = time.Time{}
+		}
+		if !b.IsZero() && b.UTC().Year() >= 9999 {
+			b = time.Time{}
+		}
+		for _, t := range []time.Time{a, b} {
+			if !t.IsZero() && !inDatabaseRange(t) {
+				return store.TimeRange{}, errors.New(outOfRange + "; leave an end open with ..")
+			}
 		}
 		if !a.IsZero() && !b.IsZero() && a.After(b) {
 			return store.TimeRange{}, errors.New("the interval starts after it ends")
@@ -96,7 +126,7 @@ func parseCRSParam(c *gin.Context, q url.Values, name string, def geo.CRS) (geo.
 	}
 	crs, err := geo.ParseCRS(v)
 	if err != nil {
-		badParam(c, name, strings.TrimPrefix(err.Error(), "geo: ")+"; supported: "+strings.Join(crsURIs(), ", "))
+		badParam(c, name, store.ClientMessage(err)+"; supported: "+strings.Join(crsURIs(), ", "))
 		return geo.CRS{}, false
 	}
 	return crs, true
@@ -130,7 +160,7 @@ func parseFilter(q url.Values) (cql2.Expr, *ParamError) {
 		return nil, &ParamError{"filter-lang", "supported: cql2-text, cql2-json"}
 	}
 	if err != nil {
-		return nil, &ParamError{"filter", strings.TrimPrefix(err.Error(), "cql2: ")}
+		return nil, &ParamError{"filter", store.ClientMessage(err)}
 	}
 	return e, nil
 }
@@ -213,15 +243,24 @@ func (s *Server) itemsQuery(c *gin.Context, l *store.Layer) (store.FeatureQuery,
 	}
 	if v := q.Get("bbox"); v != "" || q.Has("bbox") {
 		b, err := geo.ParseBBox(v)
-		if err == nil && !fq.BBoxCRS.Projected {
+		switch {
+		case err != nil:
+		case !fq.BBoxCRS.Projected:
 			lonlat := b
 			if geo.AxisOrderLatLon(fq.BBoxCRS) {
 				lonlat.Min[0], lonlat.Min[1], lonlat.Max[0], lonlat.Max[1] = b.Min[1], b.Min[0], b.Max[1], b.Max[0]
 			}
 			err = geo.ValidateLonLatBound(lonlat)
+		default:
+			// Corners PostGIS could not transform are refused here, saying why.
+			for _, p := range []orb.Point{b.Min, b.Max} {
+				if _, _, err = geo.ToWGS84(p[0], p[1], fq.BBoxCRS.SRID); err != nil {
+					break
+				}
+			}
 		}
 		if err != nil {
-			reason := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "geo: "), "bbox: ")
+			reason := store.ClientMessage(err)
 			if geo.AxisOrderLatLon(fq.BBoxCRS) {
 				reason += " (with bbox-crs EPSG:4326 the order is lat,lon)"
 			}
@@ -411,7 +450,7 @@ func (s *Server) ogcItems(c *gin.Context) {
 	}
 	page, err := s.store.Features(c.Request.Context(), fq)
 	if err != nil {
-		ogcFail(c, err)
+		fail(c, err)
 		return
 	}
 	if hits {
@@ -479,7 +518,7 @@ func (s *Server) ogcItem(c *gin.Context) {
 	fid := c.Param("feature")
 	id, err := strconv.ParseInt(fid, 10, 64)
 	if err != nil {
-		problem(c, http.StatusNotFound, "no feature "+quoteForMessage(fid)+" in "+l.ID)
+		fail(c, notFound("no feature %s in %s", quoteForMessage(fid), l.ID))
 		return
 	}
 	crs, ok := parseCRSParam(c, q, "crs", geo.CRS84)
@@ -495,12 +534,11 @@ func (s *Server) ogcItem(c *gin.Context) {
 		}
 	}
 	f, err := s.store.Feature(c.Request.Context(), l, id, crs, props, visible)
+	if errors.Is(err, store.ErrNotFound) {
+		err = notFound("no feature %s in %s", quoteForMessage(fid), l.ID)
+	}
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			problem(c, http.StatusNotFound, "no feature "+quoteForMessage(fid)+" in "+l.ID)
-			return
-		}
-		ogcFail(c, err)
+		fail(c, err)
 		return
 	}
 	if releasesPersonal(visible, props) && !s.auditPersonal(c, l.ID, []int64{id}, "") {

@@ -30,7 +30,7 @@ func featureETag(version int) string { return `"v` + strconv.Itoa(version) + `"`
 func ifMatchVersion(c *gin.Context) (int, bool) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	if h == "" {
-		problem(c, http.StatusPreconditionRequired, "send If-Match with the ETag of the version you are changing (GET the feature first), or If-Match: * to overwrite whatever is there")
+		fail(c, errorf(errPreconditionRequired, "send If-Match with the ETag of the version you are changing (GET the feature first), or If-Match: * to overwrite whatever is there"))
 		return 0, false
 	}
 	if h == "*" {
@@ -40,7 +40,7 @@ func ifMatchVersion(c *gin.Context) (int, bool) {
 	tag = strings.Trim(tag, `"`)
 	v, err := strconv.Atoi(strings.TrimPrefix(tag, "v"))
 	if err != nil || v < 1 || !strings.HasPrefix(tag, "v") {
-		problem(c, http.StatusPreconditionFailed, "If-Match "+quoteForMessage(h)+" is not an ETag of this feature")
+		fail(c, errorf(errPreconditionFailed, "If-Match %s is not an ETag of this feature", quoteForMessage(h)))
 		return 0, false
 	}
 	return v, true
@@ -62,7 +62,7 @@ func (s *Server) writableLayer(c *gin.Context) (*store.Layer, bool) {
 func featureIDParam(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("feature"), 10, 64)
 	if err != nil || id < 1 {
-		problem(c, http.StatusNotFound, "no feature "+quoteForMessage(c.Param("feature")))
+		fail(c, notFound("no feature %s", quoteForMessage(c.Param("feature"))))
 		return 0, false
 	}
 	return id, true
@@ -88,32 +88,41 @@ func readFeature(c *gin.Context, patch bool) (store.FeatureInput, bool) {
 	}
 	ct := c.ContentType()
 	if ct != "" && ct != "application/geo+json" && ct != "application/json" && ct != "application/merge-patch+json" {
-		problem(c, http.StatusUnsupportedMediaType, "send the feature as application/geo+json")
+		fail(c, errorf(errUnsupportedMedia, "send the feature as application/geo+json"))
 		return in, false
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxFeatureBody))
 	if err != nil {
-		problem(c, http.StatusRequestEntityTooLarge, "the feature is larger than 16 MiB")
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(c, errorf(errTooLarge, "the feature is larger than 16 MiB"))
+		} else {
+			fail(c, errorf(errBadRequest, "the body cannot be read"))
+		}
+		return in, false
+	}
+	if perr := checkJSONText(raw); perr != nil {
+		fail(c, perr)
 		return in, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var f featureBody
 	if err := dec.Decode(&f); err != nil {
-		problem(c, http.StatusBadRequest, "the body is not a GeoJSON Feature: "+jsonErrorText(err))
+		fail(c, errorf(errBadRequest, "the body is not a GeoJSON Feature: %s", jsonErrorText(err)))
 		return in, false
 	}
 	if dec.More() {
-		problem(c, http.StatusBadRequest, "the body has data after the feature")
+		fail(c, errorf(errBadRequest, "the body has data after the feature"))
 		return in, false
 	}
 	if f.Type != "Feature" && !(patch && f.Type == "") {
-		problem(c, http.StatusBadRequest, `the body must be a GeoJSON object with "type": "Feature"`)
+		fail(c, errorf(errBadRequest, `the body must be a GeoJSON object with "type": "Feature"`))
 		return in, false
 	}
 	in.Geometry = f.Geometry
 	if patch && bytes.Equal(bytes.TrimSpace(f.Geometry), []byte("null")) {
-		problem(c, http.StatusBadRequest, "a feature cannot lose its geometry; delete it instead")
+		fail(c, errorf(errContent, "a feature cannot lose its geometry; delete it instead"))
 		return in, false
 	}
 	in.Properties = f.Properties
@@ -130,27 +139,6 @@ func actorOf(p *Principal) string {
 	return "key:" + strconv.FormatInt(p.Key.ID, 10)
 }
 
-// writeFailed maps a store write error; precondition failures are 412.
-func writeFailed(c *gin.Context, err error) {
-	switch {
-	case errors.Is(err, store.ErrPrecondition):
-		problem(c, http.StatusPreconditionFailed, "the feature has changed since the version in If-Match; GET it again and reapply your change")
-	case errors.Is(err, store.ErrInvalid):
-		var dbe *store.DBError
-		if errors.As(err, &dbe) {
-			problem(c, http.StatusUnprocessableEntity, dbe.Message)
-			return
-		}
-		msg := err.Error()
-		if i := strings.Index(msg, store.ErrInvalid.Error()+": "); i >= 0 {
-			msg = msg[i+len(store.ErrInvalid.Error())+2:]
-		}
-		problem(c, http.StatusUnprocessableEntity, msg)
-	default:
-		fail(c, err)
-	}
-}
-
 func (s *Server) createItem(c *gin.Context) {
 	l, ok := s.writableLayer(c)
 	if !ok {
@@ -163,8 +151,7 @@ func (s *Server) createItem(c *gin.Context) {
 	p := principal(c)
 	res, err := s.store.WriteFeature(c.Request.Context(), actorOf(p), l, store.WriteCreate, 0, 0, in, func(a store.Attribute) bool { return p.MaySee(l, a) })
 	if err != nil {
-		s.auditWrite(c, l.ID, nil, statusOf(err), gin.H{"op": "create", "error": err.Error()})
-		writeFailed(c, err)
+		s.failWrite(c, l.ID, nil, gin.H{"op": "create"}, content(err))
 		return
 	}
 	s.auditWrite(c, l.ID, []int64{res.ID}, http.StatusCreated, gin.H{"op": "create", "version": res.Version})
@@ -198,8 +185,7 @@ func (s *Server) updateItem(c *gin.Context, mode store.WriteMode) {
 	op := map[store.WriteMode]string{store.WriteReplace: "replace", store.WritePatch: "update"}[mode]
 	res, err := s.store.WriteFeature(c.Request.Context(), actorOf(p), l, mode, id, ifVersion, in, func(a store.Attribute) bool { return p.MaySee(l, a) })
 	if err != nil {
-		s.auditWrite(c, l.ID, []int64{id}, statusOf(err), gin.H{"op": op, "error": err.Error()})
-		writeFailed(c, err)
+		s.failWrite(c, l.ID, []int64{id}, gin.H{"op": op}, content(err))
 		return
 	}
 	s.auditWrite(c, l.ID, []int64{id}, http.StatusNoContent, gin.H{"op": op, "version": res.Version})
@@ -221,27 +207,11 @@ func (s *Server) deleteItem(c *gin.Context) {
 		return
 	}
 	if err := s.store.DeleteFeature(c.Request.Context(), actorOf(principal(c)), l, id, ifVersion); err != nil {
-		s.auditWrite(c, l.ID, []int64{id}, statusOf(err), gin.H{"op": "delete", "error": err.Error()})
-		writeFailed(c, err)
+		s.failWrite(c, l.ID, []int64{id}, gin.H{"op": "delete"}, err)
 		return
 	}
 	s.auditWrite(c, l.ID, []int64{id}, http.StatusNoContent, gin.H{"op": "delete"})
 	c.Status(http.StatusNoContent)
-}
-
-// statusOf is the status a write error will be answered with, for the audit log.
-func statusOf(err error) int {
-	switch {
-	case errors.Is(err, store.ErrPrecondition):
-		return http.StatusPreconditionFailed
-	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, store.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, store.ErrConflict):
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
 }
 
 // itemHistory answers GET /ogc/collections/{id}/items/{fid}/history: every version of the
@@ -271,14 +241,4 @@ func (s *Server) itemHistory(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"collection": l.ID, "id": id, "versions": versions})
-}
-
-// writeRoutes registers Part 4 and history under the OGC API collections.
-func (s *Server) writeRoutes(r *gin.Engine) {
-	g := r.Group("/ogc/collections/:collection/items")
-	g.POST("", s.createItem)
-	g.PUT("/:feature", s.replaceItem)
-	g.PATCH("/:feature", s.patchItem)
-	g.DELETE("/:feature", s.deleteItem)
-	g.GET("/:feature/history", s.itemHistory)
 }

@@ -61,7 +61,7 @@ func TestWrite_ConstructionDepartmentWalkthrough(t *testing.T) {
 	item := "/ogc/collections/constructions/items/" + itoa64(created.ID)
 
 	var area float64
-	if err := s.Pool().QueryRow(t.Context(), `SELECT footprint_area_m2 FROM constructions WHERE id = $1`, created.ID).Scan(&area); err != nil {
+	if err := storetest.DB(t, s).QueryRow(t.Context(), `SELECT footprint_area_m2 FROM constructions WHERE id = $1`, created.ID).Scan(&area); err != nil {
 		t.Fatal(err)
 	}
 	if area < 119.9 || area > 120.1 {
@@ -82,7 +82,7 @@ func TestWrite_ConstructionDepartmentWalkthrough(t *testing.T) {
 		t.Errorf("PATCH with a stale If-Match: %d %s, want 412", code, body)
 	}
 	var status string
-	s.Pool().QueryRow(t.Context(), `SELECT status FROM constructions WHERE id = $1`, created.ID).Scan(&status)
+	storetest.DB(t, s).QueryRow(t.Context(), `SELECT status FROM constructions WHERE id = $1`, created.ID).Scan(&status)
 	if status != "under_construction" {
 		t.Errorf("status %q after the refused write, want under_construction", status)
 	}
@@ -146,8 +146,8 @@ func TestWrite_ConstructionDepartmentWalkthrough(t *testing.T) {
 	}
 	// Every write is in the audit log and in the change feed.
 	var audited, changes int
-	s.Pool().QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE layer = 'constructions' AND $1 = ANY(feature_ids)`, created.ID).Scan(&audited)
-	s.Pool().QueryRow(t.Context(), `SELECT count(*) FROM changes WHERE layer = 'constructions' AND feature_id = $1`, created.ID).Scan(&changes)
+	storetest.DB(t, s).QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE layer = 'constructions' AND $1 = ANY(feature_ids)`, created.ID).Scan(&audited)
+	storetest.DB(t, s).QueryRow(t.Context(), `SELECT count(*) FROM changes WHERE layer = 'constructions' AND feature_id = $1`, created.ID).Scan(&changes)
 	if audited < 5 || changes < 4 {
 		t.Errorf("audit rows %d, changes %d for the feature", audited, changes)
 	}

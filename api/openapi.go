@@ -27,18 +27,31 @@ func jsonContent(schema obj) obj {
 	return obj{mediaJSON: obj{"schema": schema}}
 }
 
-// standardResponses are the error answers every operation may give.
-func standardResponses(ok obj, codes ...int) obj {
-	r := obj{"200": ok, "500": ref("#/components/responses/ServerError")}
-	for _, c := range codes {
-		switch c {
-		case 400:
-			r["400"] = ref("#/components/responses/BadRequest")
-		case 404:
-			r["404"] = ref("#/components/responses/NotFound")
-		case 503:
-			r["503"] = ref("#/components/responses/Unavailable")
-		}
+// problemResponses are the error answers an operation may give, by status: each is a problem
+// (see errorTable), described once in components.
+var problemResponses = map[int]struct{ name, description string }{
+	400: {"BadRequest", "The request is malformed: a parameter is invalid or unknown (invalid-params names it), or the body does not parse."},
+	401: {"Unauthorized", "An API key is needed, or the one presented is not valid."},
+	403: {"Forbidden", "The API key lacks the scope."},
+	404: {"NotFound", "No such resource (or one the caller may not see)."},
+	409: {"Conflict", "The change conflicts with data already there."},
+	412: {"PreconditionFailed", "If-Match does not name the feature's current version."},
+	413: {"TooLarge", "The body is larger than the limit."},
+	415: {"UnsupportedMediaType", "The body's media type or encoding is not supported."},
+	422: {"InvalidContent", "The body is well-formed but its content is refused (invalid geometry, unknown property, a value the data's rules refuse)."},
+	428: {"PreconditionRequired", "A write to an existing feature must send If-Match."},
+	500: {"ServerError", "The server failed; the request id is logged."},
+	503: {"Unavailable", "The database is unavailable, the data is locked or the query took too long; retry after Retry-After seconds."},
+}
+
+// standardResponses are an operation's answers: 200 ok and the problems of codes (500 always).
+func standardResponses(ok obj, codes ...int) obj { return responses("200", ok, codes...) }
+
+// responses are an operation's answers: success with ok, and the problems of codes (500 always).
+func responses(success string, ok obj, codes ...int) obj {
+	r := obj{success: ok}
+	for _, c := range append(codes, 500) {
+		r[strconv.Itoa(c)] = ref("#/components/responses/" + problemResponses[c].name)
 	}
 	return r
 }
@@ -96,6 +109,10 @@ func openAPIComponents() obj {
 		"cursor":     queryParam("cursor", "An opaque page position; use the next and prev links rather than building it.", obj{"type": "string"}),
 		"resultType": queryParam("resultType", "hits returns only numberMatched (as WFS did; GDAL asks for it).", obj{"type": "string", "enum": []string{"results", "hits"}, "default": "results"}),
 		"featureId":  pathParam("featureId", "The id of a feature.", obj{"type": "integer", "format": "int64"}),
+		"ifMatch": obj{"name": "If-Match", "in": "header", "required": true, "schema": obj{"type": "string"},
+			"description": "The ETag of the version being changed (from GET), or * to change whatever is there."},
+		"contentCrs": obj{"name": "Content-Crs", "in": "header", "required": false, "schema": obj{"type": "string"},
+			"description": "The CRS of the body's geometry, as <URI> (default CRS84)."},
 	}
 	link := obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
 		"href": obj{"type": "string", "format": "uri"}, "rel": obj{"type": "string"},
@@ -137,11 +154,9 @@ func openAPIComponents() obj {
 	problemResponse := func(description string) obj {
 		return obj{"description": description, "content": obj{problemContentType: obj{"schema": ref("#/components/schemas/problem")}}}
 	}
-	responses := obj{
-		"BadRequest":  problemResponse("A parameter is invalid or unknown; invalid-params names it."),
-		"NotFound":    problemResponse("No such resource."),
-		"ServerError": problemResponse("The server failed; the request id is logged."),
-		"Unavailable": problemResponse("The query took too long or the database is unavailable; retry later."),
+	responses := obj{}
+	for _, r := range problemResponses {
+		responses[r.name] = problemResponse(r.description)
 	}
 	return obj{"parameters": params, "schemas": schemas, "responses": responses}
 }
@@ -163,6 +178,12 @@ func queryableSchema(q store.Queryable) obj {
 	return obj{"type": "string"}
 }
 
+// withBody adds a request body to an operation.
+func withBody(o obj, body obj) obj {
+	o["requestBody"] = body
+	return o
+}
+
 func op(summary, opID string, tags []string, params []any, responses obj) obj {
 	o := obj{"summary": summary, "operationId": opID, "tags": tags, "responses": responses}
 	if len(params) > 0 {
@@ -182,6 +203,17 @@ func (s *Server) openAPIDocument(base string, who *Principal) obj {
 		return obj{"description": description, "content": obj{mediaGeoJSON: obj{"schema": ref("#/components/schemas/" + schema)}},
 			"headers": obj{"Content-Crs": obj{"description": "The CRS of the geometries, as <URI>.", "schema": obj{"type": "string"}}}}
 	}
+	okAny := func(description string) obj {
+		return obj{"description": description, "content": jsonContent(ref("#/components/schemas/anyJSON"))}
+	}
+	created := obj{"description": "Created: Location names the new feature, ETag its version.",
+		"headers": obj{"Location": obj{"schema": obj{"type": "string"}}, "ETag": obj{"schema": obj{"type": "string"}}},
+		"content": jsonContent(ref("#/components/schemas/anyJSON"))}
+	noContent := obj{"description": "Done."}
+	writeResponses := responses("204", obj{"description": "Written; ETag is the new version.",
+		"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}}}, 400, 401, 403, 404, 412, 413, 415, 422, 428, 503)
+	featureBody := obj{"required": true, "content": obj{mediaGeoJSON: obj{"schema": ref("#/components/schemas/featureGeoJSON")},
+		"application/merge-patch+json": obj{"schema": ref("#/components/schemas/featureGeoJSON")}}}
 	paths := obj{
 		"/": obj{"get": op("Landing page", "getLandingPage", ogcTag, []any{paramRef("f")},
 			standardResponses(okJSON("Links to the API definition, the conformance classes and the collections.", "landingPage"), 400))},
@@ -209,13 +241,30 @@ func (s *Server) openAPIDocument(base string, who *Principal) obj {
 		for _, q := range queryParamQueryables(l, who.Attributes(l)) {
 			params = append(params, queryParam(q.Name, "Only features whose "+q.Name+" equals this value ("+q.Title+").", queryableSchema(q)))
 		}
-		paths[p+"/items"] = obj{"get": op("Features of "+l.ID, "getFeatures_"+l.ID, tags, params,
-			standardResponses(okGeoJSON("A page of features, with next and prev links.", "featureCollectionGeoJSON"), 400, 404, 503))}
-		paths[p+"/items/{featureId}"] = obj{"get": op("One feature of "+l.ID, "getFeature_"+l.ID, tags,
-			[]any{paramRef("featureId"), paramRef("fFeatures"), paramRef("crs"), paramRef("properties")},
-			standardResponses(okGeoJSON("The feature.", "featureGeoJSON"), 400, 404))}
+		paths[p+"/items"] = obj{
+			"get": op("Features of "+l.ID, "getFeatures_"+l.ID, tags, params,
+				standardResponses(okGeoJSON("A page of features, with next and prev links.", "featureCollectionGeoJSON"), 400, 404, 503)),
+			"post": withBody(op("Create a feature of "+l.ID+" (write scope)", "createFeature_"+l.ID, tags, []any{paramRef("contentCrs")},
+				responses("201", created, 400, 401, 403, 404, 413, 415, 422, 503)), featureBody),
+		}
+		paths[p+"/items/{featureId}"] = obj{
+			"get": op("One feature of "+l.ID, "getFeature_"+l.ID, tags,
+				[]any{paramRef("featureId"), paramRef("fFeatures"), paramRef("crs"), paramRef("properties")},
+				standardResponses(okGeoJSON("The feature.", "featureGeoJSON"), 400, 404, 503)),
+			"put": withBody(op("Replace a feature of "+l.ID+" (write scope)", "replaceFeature_"+l.ID, tags,
+				[]any{paramRef("featureId"), paramRef("ifMatch"), paramRef("contentCrs")}, writeResponses), featureBody),
+			"patch": withBody(op("Change some properties or the geometry of a feature of "+l.ID+" (write scope)", "updateFeature_"+l.ID, tags,
+				[]any{paramRef("featureId"), paramRef("ifMatch"), paramRef("contentCrs")}, writeResponses), featureBody),
+			"delete": op("Delete a feature of "+l.ID+" (write scope)", "deleteFeature_"+l.ID, tags,
+				[]any{paramRef("featureId"), paramRef("ifMatch")}, responses("204", noContent, 400, 401, 403, 404, 412, 428, 503)),
+		}
+		paths[p+"/items/{featureId}/history"] = obj{"get": op("Every version of a feature of "+l.ID+", oldest first", "getFeatureHistory_"+l.ID, tags,
+			[]any{paramRef("featureId"), paramRef("f")}, standardResponses(okAny("The versions, with who wrote each and when."), 400, 404, 503))}
 	}
 	for k, v := range domainPaths(base) {
+		paths[k] = v
+	}
+	for k, v := range servicePaths(base) {
 		paths[k] = v
 	}
 	return obj{
@@ -226,8 +275,9 @@ func (s *Server) openAPIDocument(base string, who *Principal) obj {
 			"description": "OGC API – Features Parts 1, 2 and 3 over the shared layers, and the domain queries land and construction offices ask.",
 			"license":     obj{"name": "Open data of the provincial GIS"},
 		},
-		"servers":    []obj{{"url": base + "/ogc", "description": "OGC API – Features"}},
-		"tags":       []obj{{"name": "OGC API – Features"}, {"name": "Domain queries"}},
+		"servers": []obj{{"url": base + "/ogc", "description": "OGC API – Features"}},
+		"tags": []obj{{"name": "OGC API – Features"}, {"name": "Domain queries"}, {"name": "Vector tiles"}, {"name": "Catalog"},
+			{"name": "Imports"}, {"name": "Change feed, keys and audit"}, {"name": "Web map"}, {"name": "Operations"}},
 		"paths":      paths,
 		"components": openAPIComponents(),
 	}
@@ -259,6 +309,13 @@ func domainPaths(base string) obj {
 			pathParam("sheet", "Map sheet number.", obj{"type": "integer", "minimum": 1}),
 			pathParam("parcel", "Parcel number on the sheet.", obj{"type": "integer", "minimum": 1})},
 			standardResponses(ok, 400, 404))),
+		"/api/v1/parcels/{commune}/{sheet}/{parcel}/extract.pdf": with("get", op("The parcel extract (trích lục thửa đất): an A4 PDF with the parcel, its neighbours, a VN-2000 corner table; the owner only with the personal scope",
+			"parcelExtract", tag, []any{
+				pathParam("commune", "Commune code (5 digits).", obj{"type": "string", "pattern": "^[0-9]{5}$"}),
+				pathParam("sheet", "Map sheet number.", obj{"type": "integer", "minimum": 1}),
+				pathParam("parcel", "Parcel number on the sheet.", obj{"type": "integer", "minimum": 1}),
+				queryParam("date", "The parcel as recorded at the end of this day (YYYY-MM-DD, not in the future); default today.", obj{"type": "string", "format": "date"})},
+			standardResponses(obj{"description": "The extract.", "content": obj{"application/pdf": obj{"schema": obj{"type": "string", "format": "binary"}}}}, 400, 404))),
 		"/api/v1/admin-units/at": with("get", op("Administrative units containing a point on a date", "adminUnitsAt", tag,
 			[]any{reqLon, reqLat, date}, standardResponses(ok, 400))),
 		"/api/v1/layers/{layer}/nearby": with("get", op("Features within a distance (metres, on the ellipsoid), nearest first", "nearby", tag,

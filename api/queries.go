@@ -18,6 +18,7 @@ import (
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // The domain queries under /api/v1: what a land or construction office asks of the shared
@@ -29,18 +30,6 @@ const (
 	defaultNearestK    = 5
 	maxIntersectBody   = 4 << 20
 )
-
-// queryRoutes registers the domain queries on the /api/v1 group.
-func (s *Server) queryRoutes(v1 *gin.RouterGroup) {
-	v1.GET("/parcels/at", s.parcelsAt)
-	v1.GET("/parcels/:commune/:sheet/:parcel", s.parcelByKey)
-	v1.GET("/admin-units/at", s.adminUnitsAt)
-	v1.GET("/layers/:layer/nearby", s.nearby)
-	v1.GET("/layers/:layer/nearest", s.nearest)
-	v1.POST("/query/intersects", s.intersects)
-	v1.GET("/constructions/:id/parcels", s.constructionParcels)
-	v1.GET("/stats/land-use", s.landUseStats)
-}
 
 // floatParam reads a finite number; present reports whether it was given at all.
 func floatParam(q url.Values, name string) (v float64, present bool, err *ParamError) {
@@ -84,12 +73,15 @@ func lonLat(q url.Values) (lon, lat float64, err *ParamError) {
 func queryDate(q url.Values) (time.Time, *ParamError) {
 	v, ok := q["date"]
 	if !ok {
-		y, m, d := time.Now().In(vietnamTime).Date()
+		y, m, d := time.Now().In(vntime.Zone).Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	}
 	t, err := time.Parse(time.DateOnly, v[0])
 	if err != nil {
 		return time.Time{}, &ParamError{"date", "want a date YYYY-MM-DD, got " + quoteForMessage(v[0])}
+	}
+	if !inDatabaseRange(t) {
+		return time.Time{}, &ParamError{"date", outOfRange}
 	}
 	return t, nil
 }
@@ -102,9 +94,9 @@ func (s *Server) parcelOptions(c *gin.Context, q url.Values, date time.Time) sto
 		opt.Personal = principal(c).CanSeePersonal(l)
 	}
 	if q.Has("date") {
-		y, m, d := time.Now().In(vietnamTime).Date()
+		y, m, d := time.Now().In(vntime.Zone).Date()
 		if date.Before(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-			end := time.Date(date.Year(), date.Month(), date.Day()+1, 0, 0, 0, 0, vietnamTime).Add(-time.Microsecond)
+			end := time.Date(date.Year(), date.Month(), date.Day()+1, 0, 0, 0, 0, vntime.Zone).Add(-time.Microsecond)
 			opt.AsOf = &end
 		}
 	}
@@ -205,6 +197,13 @@ func (s *Server) parcelsAt(c *gin.Context) {
 				return
 			}
 		}
+		// A point PostGIS could not transform is refused here, saying why.
+		if crs, _ := geo.LookupCRS(srid); crs.Projected {
+			if _, _, err := geo.ToWGS84(x, y, srid); err != nil {
+				badParam(c, "x", store.ClientMessage(err))
+				return
+			}
+		}
 		p = store.Point{X: x, Y: y, SRID: srid}
 	default:
 		if _, has := q["srid"]; has {
@@ -252,13 +251,14 @@ func (s *Server) parcelsAt(c *gin.Context) {
 
 var communeCode = regexp.MustCompile(`^[0-9]{5}$`)
 
-// positiveInt reads a path segment as an integer ≥ 1.
+// positiveInt reads a path segment as an integer from 1 to 2³¹−1 (sheet and parcel numbers are
+// PostgreSQL integers).
 func positiveInt(name, s string) (int, *ParamError) {
-	n, err := strconv.Atoi(s)
+	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil || n < 1 {
-		return 0, &ParamError{name, "want a positive integer, got " + quoteForMessage(s)}
+		return 0, &ParamError{name, "want a positive integer up to 2147483647, got " + quoteForMessage(s)}
 	}
-	return n, nil
+	return int(n), nil
 }
 
 func (s *Server) parcelByKey(c *gin.Context) {
@@ -285,8 +285,7 @@ func (s *Server) parcelByKey(c *gin.Context) {
 			p, unit, err := s.store.ParcelByKey(c.Request.Context(), commune, sheet, n, opt)
 			if err != nil {
 				if errors.Is(err, store.ErrNotFound) {
-					problem(c, http.StatusNotFound, "no parcel "+strconv.Itoa(n)+" on sheet "+strconv.Itoa(sheet)+" of commune "+commune)
-					return
+					err = notFound("no parcel %d on sheet %d of commune %s", n, sheet, commune)
 				}
 				fail(c, err)
 				return
@@ -341,7 +340,9 @@ func (s *Server) queryLayer(c *gin.Context) (*store.Layer, bool) {
 	id := c.Param("layer")
 	l, ok := s.store.Catalog().Layer(id)
 	if !ok || !principal(c).CanRead(l) {
-		problem(c, http.StatusNotFound, "no layer called "+quoteForMessage(id), InvalidParam{Name: "layer", Reason: "unknown layer"})
+		e := notFound("no layer called %s", quoteForMessage(id))
+		e.params = []InvalidParam{{Name: "layer", Reason: "unknown layer"}}
+		fail(c, e)
 		return nil, false
 	}
 	return l, true
@@ -418,7 +419,7 @@ func (s *Server) nearby(c *gin.Context) {
 	}
 	near, err := s.store.Nearby(c.Request.Context(), l, lon, lat, r, limit)
 	if err != nil {
-		ogcFail(c, err)
+		fail(c, err)
 		return
 	}
 	nearAnswer(c, l, lon, lat, near, gin.H{"radius_m": r})
@@ -449,7 +450,7 @@ func (s *Server) nearest(c *gin.Context) {
 	}
 	near, err := s.store.Nearest(c.Request.Context(), l, lon, lat, k)
 	if err != nil {
-		ogcFail(c, err)
+		fail(c, err)
 		return
 	}
 	nearAnswer(c, l, lon, lat, near, gin.H{"k": k})
@@ -474,14 +475,18 @@ func (s *Server) intersects(c *gin.Context) {
 		return
 	}
 	if len(data) > maxIntersectBody {
-		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than "+strconv.Itoa(maxIntersectBody>>20)+" MiB")
+		fail(c, errorf(errTooLarge, "the body is larger than %d MiB", maxIntersectBody>>20))
+		return
+	}
+	if perr := checkJSONText(data); perr != nil {
+		fail(c, perr)
 		return
 	}
 	var body intersectBody
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		badParam(c, "body", "want a JSON object {\"geometry\": GeoJSON geometry, \"crs\", \"buffer_m\", \"layers\", \"limit\"}: "+jsonReason(err))
+		badParam(c, "body", "want a JSON object {\"geometry\": GeoJSON geometry, \"crs\", \"buffer_m\", \"layers\", \"limit\"}: "+jsonErrorText(err))
 		return
 	}
 	if len(body.Geometry) == 0 || string(body.Geometry) == "null" {
@@ -490,13 +495,14 @@ func (s *Server) intersects(c *gin.Context) {
 	}
 	g, err := cql2.ParseGeoJSON(body.Geometry)
 	if err != nil {
-		badParam(c, "geometry", strings.TrimPrefix(err.Error(), "cql2: "))
+		badParam(c, "geometry", store.ClientMessage(err))
 		return
 	}
+	// From here the body has the right shape; what is refused is its content (422).
 	crs := geo.CRS84
 	if body.CRS != "" {
 		if crs, err = geo.ParseCRS(body.CRS); err != nil {
-			badParam(c, "crs", strings.TrimPrefix(err.Error(), "geo: "))
+			badContent(c, "crs", store.ClientMessage(err))
 			return
 		}
 	}
@@ -506,20 +512,20 @@ func (s *Server) intersects(c *gin.Context) {
 	}
 	if !crs.Projected {
 		if err := geo.ValidateLonLatBound(g.Bound()); err != nil {
-			badParam(c, "geometry", "coordinates outside longitude -180..180, latitude -90..90 for "+crs.String())
+			badContent(c, "geometry", "coordinates outside longitude -180..180, latitude -90..90 for "+crs.String())
 			return
 		}
 	}
 	req := store.IntersectRequest{Geometry: g, CRS: crs, Limit: body.Limit}
 	if body.BufferM != nil {
 		if b := *body.BufferM; !(b >= 0 && b <= store.MaxBuffer) {
-			badParam(c, "buffer_m", "want 0 to "+strconv.Itoa(store.MaxBuffer)+" metres")
+			badContent(c, "buffer_m", "want 0 to "+strconv.Itoa(store.MaxBuffer)+" metres")
 			return
 		}
 		req.BufferM = *body.BufferM
 	}
 	if body.Limit < 0 || body.Limit > store.MaxIntersectRows {
-		badParam(c, "limit", "want 1 to "+strconv.Itoa(store.MaxIntersectRows)+" features per layer")
+		badContent(c, "limit", "want 1 to "+strconv.Itoa(store.MaxIntersectRows)+" features per layer")
 		return
 	}
 	cat := s.store.Catalog()
@@ -529,14 +535,14 @@ func (s *Server) intersects(c *gin.Context) {
 	for _, id := range body.Layers {
 		l, ok := cat.Layer(id)
 		if !ok || !principal(c).CanRead(l) {
-			badParam(c, "layers", "unknown layer "+quoteForMessage(id))
+			badContent(c, "layers", "unknown layer "+quoteForMessage(id))
 			return
 		}
 		req.Layers = append(req.Layers, l)
 	}
 	hits, err := s.store.Intersect(c.Request.Context(), req)
 	if err != nil {
-		ogcFail(c, err)
+		fail(c, content(err))
 		return
 	}
 	type layerDoc struct {
@@ -559,23 +565,6 @@ func (s *Server) intersects(c *gin.Context) {
 	answer(c, gin.H{"crs": crs.URI, "buffer_m": req.BufferM, "layers": docs})
 }
 
-// jsonReason describes a JSON decoding error without echoing the body.
-func jsonReason(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return "malformed JSON at byte " + strconv.FormatInt(se.Offset, 10)
-	case errors.As(err, &te):
-		return "member " + quoteForMessage(te.Field) + " has the wrong type"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the body is empty or cut short"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown member " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	}
-	return "malformed JSON"
-}
-
 func (s *Server) constructionParcels(c *gin.Context) {
 	if _, ok := onlyParams(c, oneOf()); !ok {
 		return
@@ -588,8 +577,7 @@ func (s *Server) constructionParcels(c *gin.Context) {
 	co, err := s.store.ConstructionParcels(c.Request.Context(), id)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			problem(c, http.StatusNotFound, "no construction "+strconv.FormatInt(id, 10))
-			return
+			err = notFound("no construction %d", id)
 		}
 		fail(c, err)
 		return
@@ -633,11 +621,11 @@ func (s *Server) landUseStats(c *gin.Context) {
 	st, err := s.store.LandUseStatistics(c.Request.Context(), code, date)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			problem(c, http.StatusNotFound, "no administrative unit "+code+" on "+date.Format(time.DateOnly),
-				InvalidParam{Name: "admin", Reason: "no such unit on that date"})
-			return
+			e := notFound("no administrative unit %s on %s", code, date.Format(time.DateOnly))
+			e.params = []InvalidParam{{Name: "admin", Reason: "no such unit on that date"}}
+			err = e
 		}
-		ogcFail(c, err)
+		fail(c, err)
 		return
 	}
 	type row struct {

@@ -304,25 +304,34 @@ func TestQueries_HTTP(t *testing.T) {
 			wantProblem(t, h, tc.target, http.StatusBadRequest, tc.param)
 		}
 		wantProblem(t, h, "/api/v1/layers/nope/nearby?lon=106.9&lat=11.5&radius_m=10", http.StatusNotFound, "layer")
-		for _, tc := range []struct{ body, param string }{
-			{`not json`, "body"},
-			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "colour": 1}`, "body"},
-			{`{}`, "geometry"},
-			{`{"geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1]]]}}`, "geometry"},
-			{`{"geometry": {"type": "Point", "coordinates": [200, 11.5]}}`, "geometry"},
-			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "crs": "EPSG:1"}`, "crs"},
-			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "buffer_m": -1}`, "buffer_m"},
-			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "buffer_m": 1e9}`, "buffer_m"},
-			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "layers": ["nope"]}`, "layers"},
-			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "limit": -1}`, "limit"},
+		// A body that does not parse or has the wrong shape is 400; one that parses into the
+		// right shape but says something refused is 422 (the README's rule; these were 400
+		// before it).
+		for _, tc := range []struct {
+			body, param string
+			want        int
+		}{
+			{`not json`, "body", 400},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "colour": 1}`, "body", 400},
+			{`{"geometry": "here"}`, "geometry", 400},
+			{`{}`, "geometry", 400},
+			{`{"geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1]]]}}`, "geometry", 400},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "buffer_m": "far"}`, "body", 400},
+			{`{"geometry": {"type": "Point", "coordinates": [200, 11.5]}}`, "geometry", 422},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "crs": "EPSG:1"}`, "crs", 422},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "buffer_m": -1}`, "buffer_m", 422},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "buffer_m": 1e9}`, "buffer_m", 422},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "layers": ["nope"]}`, "layers", 422},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "limit": -1}`, "limit", 422},
+			{`{"geometry": {"type": "Point", "coordinates": [106.9, 11.5]}, "crs": "EPSG:4326\u0000"}`, "body", 400},
 		} {
 			res, body := post(t, h, "/api/v1/query/intersects", tc.body)
 			var p struct {
 				InvalidParams []struct{ Name string } `json:"invalid-params"`
 			}
 			_ = json.Unmarshal(body, &p)
-			if res.StatusCode != 400 || len(p.InvalidParams) == 0 || p.InvalidParams[0].Name != tc.param {
-				t.Errorf("POST %s: %d %s, want 400 naming %s", tc.body, res.StatusCode, body, tc.param)
+			if res.StatusCode != tc.want || len(p.InvalidParams) == 0 || p.InvalidParams[0].Name != tc.param {
+				t.Errorf("POST %s: %d %s, want %d naming %s", tc.body, res.StatusCode, body, tc.want, tc.param)
 			}
 		}
 	})

@@ -290,7 +290,7 @@ func parseCoordinates(folded string, defaultSRID int) (searchParse, error) {
 		}
 		lon, lat, err := geo.FromVN2000TM3(p.Easting, p.Northing, srid)
 		if err != nil {
-			return searchParse{}, &ParamError{"q", "these coordinates cannot be converted: " + strings.TrimPrefix(err.Error(), "geo: ")}
+			return searchParse{}, &ParamError{"q", "these coordinates cannot be converted: " + store.ClientMessage(err)}
 		}
 		p.SRID, p.Lon, p.Lat = srid, lon, lat
 	default:

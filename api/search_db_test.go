@@ -97,7 +97,7 @@ func TestSearch_DemoProvince(t *testing.T) {
 	var commune string
 	var sheet, parcel int
 	var lon, lat float64
-	if err := st.Pool().QueryRow(t.Context(), `SELECT commune_code, sheet_no, parcel_no,
+	if err := storetest.DB(t, st).QueryRow(t.Context(), `SELECT commune_code, sheet_no, parcel_no,
 			ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
 		FROM parcels ORDER BY id LIMIT 1`).Scan(&commune, &sheet, &parcel, &lon, &lat); err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit)}
 	if cfg.Store != nil {
-		s.metrics = newMetrics(cfg.Store.Pool())
+		s.metrics = newMetrics(cfg.Store.PoolStats)
 	} else {
 		s.metrics = newMetrics(nil)
 	}
@@ -64,16 +64,14 @@ func New(cfg Config) *Server {
 	r.RedirectTrailingSlash = false
 	r.RemoveExtraSlash = false
 	r.ContextWithFallback = true
-	r.Use(withRequestID(s.log), accessLog(s.metrics), recovery(), s.authenticate(), s.rateLimit())
-	r.NoRoute(func(c *gin.Context) {
-		problem(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
-	})
-	r.NoMethod(func(c *gin.Context) {
-		problem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
-	})
+	r.Use(withRequestID(s.log), accessLog(s.metrics), recovery(), edge(), s.authenticate(), s.rateLimit())
 	s.changes = newChangeSignal()
 	if cfg.Store != nil {
 		cfg.Store.Subscribe(s.changes)
+	}
+	s.imports = newImportJobs(cfg.Imports)
+	if cfg.Tiles != nil {
+		s.metrics.reg.MustRegister(tileCacheCollector{cfg.Tiles})
 	}
 	s.engine = r
 	s.routes(r)
@@ -82,20 +80,3 @@ func New(cfg Config) *Server {
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
-
-func (s *Server) routes(r *gin.Engine) {
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", s.metrics.handler())
-
-	v1 := r.Group("/api/v1")
-	v1.GET("/layers", s.listLayers)
-	v1.GET("/layers/:layer", s.getLayer)
-	s.sharingRoutes(v1)
-	s.importRoutes(v1)
-	s.writeRoutes(r)
-	s.queryRoutes(v1)
-	s.ogcRoutes(r)
-	s.tileRoutes(r)
-	s.webRoutes(r)
-}

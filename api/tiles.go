@@ -1,12 +1,12 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +15,7 @@ import (
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // mvtContentType is the media type of Mapbox Vector Tiles.
@@ -24,19 +25,6 @@ const mvtContentType = "application/vnd.mapbox-vector-tile"
 // changes as soon as its data does, and a revalidation is a cheap 304.
 const defaultTileCacheControl = "no-cache"
 
-// tileRoutes serves GET/HEAD /tiles/{layers}/{z}/{x}/{y}.mvt and /tiles/{layers}.json, with
-// the query parameters date, filter, filter-lang and filter-crs. Gin's router cannot hold both
-// shapes next to each other, so one catch-all route parses the path itself, strictly. Without a
-// tile service there are no tile routes.
-func (s *Server) tileRoutes(r *gin.Engine) {
-	if s.cfg.Tiles == nil {
-		return
-	}
-	r.GET("/tiles/*path", s.tiles)
-	r.HEAD("/tiles/*path", s.tiles)
-	s.metrics.reg.MustRegister(tileCacheCollector{s.cfg.Tiles})
-}
-
 func (s *Server) tiles(c *gin.Context) {
 	p := strings.TrimPrefix(c.Param("path"), "/")
 	parts := strings.Split(p, "/")
@@ -44,19 +32,19 @@ func (s *Server) tiles(c *gin.Context) {
 	case 1:
 		name, ext, ok := cutExt(parts[0])
 		if !ok || ext != "json" {
-			problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+			fail(c, notFound("no resource at %s: want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt", quoteForMessage(c.Request.URL.Path)))
 			return
 		}
 		s.tileJSON(c, name)
 	case 4:
 		y, ext, ok := cutExt(parts[3])
 		if !ok || ext != "mvt" {
-			problem(c, http.StatusNotFound, "unknown tile format "+quoteForMessage(ext)+": tiles are served as .mvt")
+			fail(c, notFound("unknown tile format %s: tiles are served as .mvt", quoteForMessage(ext)))
 			return
 		}
 		s.tile(c, parts[0], parts[1], parts[2], y)
 	default:
-		problem(c, http.StatusNotFound, "no resource at "+quoteForMessage(c.Request.URL.Path)+": want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt")
+		fail(c, notFound("no resource at %s: want /tiles/{layers}.json or /tiles/{layers}/{z}/{x}/{y}.mvt", quoteForMessage(c.Request.URL.Path)))
 	}
 }
 
@@ -69,18 +57,18 @@ func cutExt(s string) (name, ext string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
-// tileParams are the query parameters shared by tiles and TileJSON.
+// tileParams are the query parameters shared by tiles and TileJSON, parsed.
 type tileParams struct {
-	date    string
+	date    time.Time // zero: today
 	filter  cql2.Expr
 	crs     geo.CRS
 	filterQ url.Values // date and the filter's parameters, as given, for TileJSON's tiles URL
 }
 
-// tileQuery reads and validates the query parameters shared by tiles and TileJSON: date, and a
-// CQL2 filter (filter, filter-lang, filter-crs) that applies to every requested layer, each of
-// which must be able to evaluate it on its public attributes.
-func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
+// tileQuery parses the query parameters shared by tiles and TileJSON: date, and a CQL2 filter
+// (filter, filter-lang, filter-crs). Whether each layer can evaluate the filter is the tile
+// service's to say. On failure it has answered 400.
+func tileQuery(c *gin.Context) (tileParams, bool) {
 	q := c.Request.URL.Query()
 	var p tileParams
 	p.filterQ = url.Values{}
@@ -90,13 +78,17 @@ func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
 		return p, false
 	}
 	if len(dates) == 1 {
-		d, err := tiles.ParseDate(dates[0])
-		if err != nil || d == "" {
+		d, err := vntime.ParseDate(dates[0])
+		if err != nil {
 			badParam(c, "date", "want a date as YYYY-MM-DD, got "+quoteForMessage(dates[0]))
 			return p, false
 		}
+		if !inDatabaseRange(d) {
+			badParam(c, "date", outOfRange)
+			return p, false
+		}
 		p.date = d
-		p.filterQ.Set("date", d)
+		p.filterQ.Set("date", dates[0])
 	}
 	e, perr := parseFilter(q)
 	if perr != nil {
@@ -110,14 +102,6 @@ func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
 	if !ok {
 		return p, false
 	}
-	for _, l := range layers {
-		// Tiles carry public attributes only, so a filter may name only those: a filter on
-		// another would reveal its values one tile at a time.
-		if _, _, err := l.FilterSQL("t", nil, e, cql2.Options{CRS: crs}); err != nil {
-			badParam(c, "filter", "layer "+l.ID+": "+strings.TrimPrefix(err.Error(), "cql2: "))
-			return p, false
-		}
-	}
 	p.filter, p.crs = e, crs
 	for _, k := range []string{"filter", "filter-lang", "filter-crs"} {
 		if v := q.Get(k); v != "" {
@@ -127,62 +111,34 @@ func tileQuery(c *gin.Context, layers []*store.Layer) (tileParams, bool) {
 	return p, true
 }
 
-// filters turns the request's filter into one tiles.Filter per layer. The cache key is the
-// filter as given (text, language, CRS): equal keys, equal predicates.
-func (p tileParams) filters(layers []*store.Layer) map[string]*tiles.Filter {
-	if p.filter == nil {
-		return nil
-	}
-	key := p.filterQ.Get("filter-lang") + "\x00" + p.filterQ.Get("filter-crs") + "\x00" + p.filterQ.Get("filter")
-	out := make(map[string]*tiles.Filter, len(layers))
-	for _, l := range layers {
-		out[l.ID] = &tiles.Filter{Key: key, SQL: func(alias string, first int) (string, []any, error) {
-			return l.FilterSQL(alias, nil, p.filter, cql2.Options{FirstParam: first, CRS: p.crs})
-		}}
-	}
-	return out
+// request is the tile service's request for the layers in list, as the caller may read them.
+func (p tileParams) request(c *gin.Context, list string) tiles.Request {
+	return tiles.Request{Layers: list, CanRead: principal(c).CanRead, Date: p.date, Filter: p.filter, FilterCRS: p.crs}
 }
 
-// tileError answers a refusal or failure of the tile service.
-func tileError(c *gin.Context, err error) {
-	var re *tiles.RequestError
-	switch {
-	case errors.As(err, &re) && errors.Is(err, tiles.ErrUnknownLayer):
-		problem(c, http.StatusNotFound, re.Reason, InvalidParam{Name: re.Param, Reason: re.Reason})
-	case errors.As(err, &re):
-		badParam(c, re.Param, re.Reason)
-	case errors.Is(err, tiles.ErrTimeout):
-		logger(c).Warn("tile timed out", "err", err)
-		c.Header("Retry-After", "5")
-		problem(c, http.StatusServiceUnavailable, "the tile took too long to render; try again shortly")
-	default:
-		fail(c, err)
-	}
-}
-
+// tile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt: it parses the request, and the tile service
+// does the rest (layers, zoom policy, cache, rendering) in one call.
 func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	t, perr := parseTile(zs, xs, ys)
 	if perr != nil {
 		badParam(c, perr.Name, perr.Reason)
 		return
 	}
-	layers, lerr := s.cfg.Tiles.Layers(layerList, principal(c).CanRead)
-	if lerr != nil {
-		tileError(c, lerr)
-		return
-	}
-	p, ok := tileQuery(c, layers)
+	p, ok := tileQuery(c)
 	if !ok {
 		return
 	}
-	tile, status, terr := s.cfg.Tiles.Tile(c.Request.Context(), tiles.Request{Layers: layers, Tile: t, Date: p.date, Filters: p.filters(layers)})
-	if terr != nil {
-		tileError(c, terr)
+	req := p.request(c, layerList)
+	req.Tile = t
+	res, err := s.cfg.Tiles.Tile(c.Request.Context(), req)
+	if err != nil {
+		fail(c, err)
 		return
 	}
+	tile := res.Tile
 	h := c.Writer.Header()
-	h.Set("Cache-Control", s.tileCacheControl(layers))
-	h.Set("X-Cache", status.String())
+	h.Set("Cache-Control", s.tileCacheControl(res.Private))
+	h.Set("X-Cache", res.Status.String())
 	h.Set("Vary", "Accept-Encoding")
 	if tile.Empty() {
 		c.Status(http.StatusNoContent)
@@ -221,11 +177,9 @@ func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 
 // tileCacheControl is the configured Cache-Control, except that a tile holding a layer that
 // needs a key is private: a shared cache must not hand it to anyone else.
-func (s *Server) tileCacheControl(layers []*store.Layer) string {
-	for _, l := range layers {
-		if l.Access != "public" {
-			return "private, no-cache"
-		}
+func (s *Server) tileCacheControl(private bool) string {
+	if private {
+		return "private, no-cache"
 	}
 	if s.cfg.TileCacheControl != "" {
 		return s.cfg.TileCacheControl
@@ -233,31 +187,24 @@ func (s *Server) tileCacheControl(layers []*store.Layer) string {
 	return defaultTileCacheControl
 }
 
+// tileJSON answers GET /tiles/{layers}.json, with one call to the tile service.
 func (s *Server) tileJSON(c *gin.Context, layerList string) {
-	layers, err := s.cfg.Tiles.Layers(layerList, principal(c).CanRead)
-	if err != nil {
-		tileError(c, err)
-		return
-	}
-	p, ok := tileQuery(c, layers)
+	p, ok := tileQuery(c)
 	if !ok {
 		return
 	}
-	ids := make([]string, len(layers))
-	for i, l := range layers {
-		ids[i] = l.ID
-	}
-	tilesURL := baseURL(c, s.cfg.PublicURL) + "/tiles/" + strings.Join(ids, ",") + "/{z}/{x}/{y}.mvt"
+	// The service accepts the list only as exactly the layers' ids, so it can name the tiles.
+	tilesURL := baseURL(c, s.cfg.PublicURL) + "/tiles/" + layerList + "/{z}/{x}/{y}.mvt"
 	if len(p.filterQ) > 0 {
 		tilesURL += "?" + p.filterQ.Encode()
 	}
-	tj, err := s.cfg.Tiles.TileJSON(c.Request.Context(), layers, tilesURL)
+	tj, err := s.cfg.Tiles.TileJSON(c.Request.Context(), p.request(c, layerList), tilesURL)
 	if err != nil {
-		tileError(c, err)
+		fail(c, err)
 		return
 	}
 	cc := "public, max-age=60"
-	if s.tileCacheControl(layers) == "private, no-cache" {
+	if tj.Private {
 		cc = "private, max-age=60"
 	}
 	c.Header("Cache-Control", cc)
@@ -277,7 +224,7 @@ func parseTile(z, x, y string) (geo.TileID, *InvalidParam) {
 	} else if _, e := geo.ParseTile(z, x, "0"); e != nil {
 		name = "x"
 	}
-	return geo.TileID{}, &InvalidParam{Name: name, Reason: strings.TrimPrefix(err.Error(), "geo: tile: ")}
+	return geo.TileID{}, &InvalidParam{Name: name, Reason: store.ClientMessage(err)}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (RFC 9110 §12.5.3):

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/dongnai-gis/gisd/store/storetest"
 	"github.com/dongnai-gis/gisd/tiles"
 )
 
@@ -19,7 +20,7 @@ func TestTimeTravel_TilesAndItems(t *testing.T) {
 	e := newTileEnv(t, tiles.Options{})
 	var id int64
 	var lon, lat float64
-	err := e.st.Pool().QueryRow(context.Background(), `
+	err := storetest.DB(t, e.st).QueryRow(context.Background(), `
 		SELECT p.id, ST_X(c), ST_Y(c) FROM parcels p
 		CROSS JOIN LATERAL (SELECT ST_PointOnSurface(p.geom) AS c) x
 		WHERE p.version > 1 AND p.main_use = 'ONT' AND p.land_use -> 1 ->> 'code' = 'CLN'

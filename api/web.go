@@ -17,21 +17,6 @@ import (
 // endpoints only they need. The pages are embedded in the binary (package web); they load nothing
 // from outside the server unless a basemap URL is configured.
 
-// webRoutes registers the pages, their assets and the map's own endpoints.
-func (s *Server) webRoutes(r *gin.Engine) {
-	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		r.Handle(method, "/", s.page("index.html"))
-		r.Handle(method, "/import", s.page("import.html"))
-		r.Handle(method, "/assets/*file", s.asset)
-	}
-
-	v1 := r.Group("/api/v1")
-	v1.GET("/map-config", s.mapConfig)
-	v1.GET("/search", s.search)
-	v1.GET("/land-use-codes", s.landUseCodes)
-	v1.GET("/admin-units/labels", s.adminUnitLabels)
-}
-
 // notBuilt is what / says when the binary was built without `make web`.
 const notBuilt = `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>gisd: web assets not built</title></head>
@@ -45,24 +30,26 @@ which installs the npm packages pinned in <code>web/package-lock.json</code> and
 </body></html>
 `
 
+// indexPage answers / with the web map, importPage /import with the import page.
+func (s *Server) indexPage(c *gin.Context)  { s.page(c, "index.html") }
+func (s *Server) importPage(c *gin.Context) { s.page(c, "import.html") }
+
 // page serves one of the embedded HTML pages.
-func (s *Server) page(name string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.Header("Cache-Control", "no-cache")
-		c.Header("X-Content-Type-Options", "nosniff")
-		c.Header("Referrer-Policy", "same-origin")
-		if !web.Built() {
-			c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", []byte(notBuilt))
-			return
-		}
-		b, err := fs.ReadFile(web.Assets(), name)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.Header("Content-Security-Policy", s.contentSecurityPolicy())
-		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+func (s *Server) page(c *gin.Context, name string) {
+	c.Header("Cache-Control", "no-cache")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Referrer-Policy", "same-origin")
+	if !web.Built() {
+		c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", []byte(notBuilt))
+		return
 	}
+	b, err := fs.ReadFile(web.Assets(), name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Content-Security-Policy", s.contentSecurityPolicy())
+	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
 }
 
 // contentSecurityPolicy keeps the page to its own server: nothing is fetched from the internet,
@@ -96,19 +83,20 @@ func urlOrigin(raw string) string {
 // they may be cached for good.
 func (s *Server) asset(c *gin.Context) {
 	name := path.Clean("assets/" + strings.TrimPrefix(c.Param("file"), "/"))
+	noAsset := notFound("no resource at %s", quoteForMessage(c.Request.URL.Path))
 	if !strings.HasPrefix(name, "assets/") || !web.Built() {
-		problem(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
+		fail(c, noAsset)
 		return
 	}
 	f, err := web.Assets().Open(name)
 	if err != nil {
-		problem(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
+		fail(c, noAsset)
 		return
 	}
 	st, err := f.Stat()
 	f.Close()
 	if err != nil || st.IsDir() {
-		problem(c, http.StatusNotFound, "no resource at "+c.Request.URL.Path)
+		fail(c, noAsset)
 		return
 	}
 	c.Header("Cache-Control", "public, max-age=31536000, immutable")

@@ -13,7 +13,9 @@ import (
 // Bool, Date, Timestamp, Geometry, BBox, Func).
 //
 // String renders the node in canonical CQL2 text: parsing it gives back an equal tree, so the
-// text can serve as a cache key for a filter however the client spelled it.
+// text can serve as a cache key for a filter however the client spelled it. The one exception
+// is a Geometry or BBox literal with its own SRID (from a GML geometry in an FES filter): CQL2
+// text has no way to say that, so it renders as its x-first coordinates alone.
 type Expr interface {
 	String() string
 	expr()
@@ -130,10 +132,21 @@ type Timestamp struct{ Value time.Time }
 
 // Geometry is a geometry literal, WKT in text or GeoJSON in JSON, in the coordinates the client
 // wrote (the filter CRS, axis order untouched).
-type Geometry struct{ Geom orb.Geometry }
+type Geometry struct {
+	Geom orb.Geometry
+	// SRID, when not 0, is the CRS of this literal alone, whose coordinates are already x
+	// (longitude, easting) first: a GML geometry in an FES filter names its own srsName, and the
+	// FES parser resolves its axis order. Options.CRS then does not apply to it. The CQL2 parsers
+	// leave it 0.
+	SRID int
+}
 
-// BBox is a BBOX(minx, miny, maxx, maxy) literal in the filter CRS.
-type BBox struct{ Bound orb.Bound }
+// BBox is a BBOX(minx, miny, maxx, maxy) literal in the filter CRS, or, when SRID is not 0, in
+// that CRS with x first (as Geometry.SRID).
+type BBox struct {
+	Bound orb.Bound
+	SRID  int
+}
 
 // Func is a call of one of the supported scalar functions: CASEI or ACCENTI.
 type Func struct {
@@ -285,50 +298,36 @@ func writeWKT(b *strings.Builder, g orb.Geometry) {
 		writePoint(b, g)
 		b.WriteByte(')')
 	case orb.MultiPoint:
-		b.WriteString("MULTIPOINT(")
-		for i, p := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			writePoint(b, p)
-			b.WriteByte(')')
-		}
-		b.WriteByte(')')
+		b.WriteString("MULTIPOINT")
+		writeList(b, g, func(p orb.Point) { writePoints(b, []orb.Point{p}) })
 	case orb.LineString:
 		b.WriteString("LINESTRING")
 		writePoints(b, g)
 	case orb.MultiLineString:
-		b.WriteString("MULTILINESTRING(")
-		for i, l := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePoints(b, l)
-		}
-		b.WriteByte(')')
+		b.WriteString("MULTILINESTRING")
+		writeList(b, g, func(l orb.LineString) { writePoints(b, l) })
 	case orb.Polygon:
 		b.WriteString("POLYGON")
 		writeRings(b, g)
 	case orb.MultiPolygon:
-		b.WriteString("MULTIPOLYGON(")
-		for i, p := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRings(b, p)
-		}
-		b.WriteByte(')')
+		b.WriteString("MULTIPOLYGON")
+		writeList(b, g, func(p orb.Polygon) { writeRings(b, p) })
 	case orb.Collection:
-		b.WriteString("GEOMETRYCOLLECTION(")
-		for i, m := range g {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeWKT(b, m)
-		}
-		b.WriteByte(')')
+		b.WriteString("GEOMETRYCOLLECTION")
+		writeList(b, g, func(m orb.Geometry) { writeWKT(b, m) })
 	}
+}
+
+// writeList writes items in parentheses, separated by commas.
+func writeList[T any](b *strings.Builder, items []T, write func(T)) {
+	b.WriteByte('(')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		write(it)
+	}
+	b.WriteByte(')')
 }
 
 func writePoint(b *strings.Builder, p orb.Point) {
@@ -338,23 +337,9 @@ func writePoint(b *strings.Builder, p orb.Point) {
 }
 
 func writePoints(b *strings.Builder, ps []orb.Point) {
-	b.WriteByte('(')
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writePoint(b, p)
-	}
-	b.WriteByte(')')
+	writeList(b, ps, func(p orb.Point) { writePoint(b, p) })
 }
 
 func writeRings(b *strings.Builder, p orb.Polygon) {
-	b.WriteByte('(')
-	for i, r := range p {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writePoints(b, r)
-	}
-	b.WriteByte(')')
+	writeList(b, p, func(r orb.Ring) { writePoints(b, r) })
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/project"
 
 	"github.com/dongnai-gis/gisd/geo"
 )
@@ -415,22 +416,39 @@ func (c *compiler) geomOperand(e Expr, srid int) (string, int, error) {
 		}
 		return col.SQL, col.SRID, nil
 	case Geometry:
-		return c.geomLiteral(e.Geom, srid)
+		return c.geomLiteral(e.Geom, e.SRID, srid)
 	case BBox:
-		return c.geomLiteral(e.Bound.ToPolygon(), srid)
+		return c.geomLiteral(e.Bound.ToPolygon(), e.SRID, srid)
 	}
 	return "", 0, typeErr("%s is not a geometry", e.String())
 }
 
-// geomLiteral binds g (in the filter CRS) as WKB and returns SQL yielding it in srid. The
-// conversion sits in an uncorrelated sub-select so PostgreSQL computes it once per query (an
-// InitPlan), not once per row.
-func (c *compiler) geomLiteral(g orb.Geometry, srid int) (string, int, error) {
-	if geo.AxisOrderLatLon(c.opt.CRS) {
+// literalCRS is the CRS of a geometry literal: its own SRID (coordinates already x first) or
+// the filter CRS (swapped when that is latitude first).
+func (c *compiler) literalCRS(litSRID int) (crs geo.CRS, swap bool, err error) {
+	if litSRID == 0 {
+		return c.opt.CRS, geo.AxisOrderLatLon(c.opt.CRS), nil
+	}
+	crs, ok := geo.LookupCRS(litSRID)
+	if !ok {
+		return geo.CRS{}, false, typeErr("a geometry in EPSG:%d cannot be used: that CRS is not supported", litSRID)
+	}
+	return crs, false, nil
+}
+
+// geomLiteral binds g (in the filter CRS, or in litSRID when that is not 0) as WKB and returns
+// SQL yielding it in srid. The conversion sits in an uncorrelated sub-select so PostgreSQL
+// computes it once per query (an InitPlan), not once per row.
+func (c *compiler) geomLiteral(g orb.Geometry, litSRID, srid int) (string, int, error) {
+	crs, swap, err := c.literalCRS(litSRID)
+	if err != nil {
+		return "", 0, err
+	}
+	if swap {
 		g = SwapXY(g)
 	}
-	if !c.opt.CRS.Projected && !lonLatInRange(g) {
-		return "", 0, typeErr("a geometry in %s has a coordinate outside longitude -180..180, latitude -90..90", c.opt.CRS)
+	if !crs.Projected && !lonLatInRange(g) {
+		return "", 0, typeErr("a geometry in %s has a coordinate outside longitude -180..180, latitude -90..90", crs)
 	}
 	data, err := wkb.Marshal(g)
 	if err != nil {
@@ -440,15 +458,15 @@ func (c *compiler) geomLiteral(g orb.Geometry, srid int) (string, int, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	s, err := c.param(c.opt.CRS.SRID, "integer")
+	s, err := c.param(crs.SRID, "integer")
 	if err != nil {
 		return "", 0, err
 	}
 	lit := "ST_GeomFromWKB(" + w + ", " + s + ")"
 	if srid == 0 {
-		srid = c.opt.CRS.SRID
+		srid = crs.SRID
 	}
-	if srid != c.opt.CRS.SRID {
+	if srid != crs.SRID {
 		t, err := c.param(srid, "integer")
 		if err != nil {
 			return "", 0, err
@@ -476,15 +494,7 @@ func (c *compiler) columnSRID(es ...Expr) (int, error) {
 }
 
 func (c *compiler) spatial(b *strings.Builder, e Spatial) error {
-	srid, err := c.columnSRID(e.Left, e.Right)
-	if err != nil {
-		return err
-	}
-	l, _, err := c.geomOperand(e.Left, srid)
-	if err != nil {
-		return err
-	}
-	r, _, err := c.geomOperand(e.Right, srid)
+	l, r, _, err := c.geomOperands(e.Left, e.Right, 0)
 	if err != nil {
 		return err
 	}
@@ -492,23 +502,30 @@ func (c *compiler) spatial(b *strings.Builder, e Spatial) error {
 	return nil
 }
 
+// geomOperands compiles the two geometry operands of a spatial predicate in the SRID of the
+// column among them (def when neither is a column), and returns that SRID.
+func (c *compiler) geomOperands(left, right Expr, def int) (l, r string, srid int, err error) {
+	if srid, err = c.columnSRID(left, right); err != nil {
+		return "", "", 0, err
+	}
+	if srid == 0 {
+		srid = def
+	}
+	if l, _, err = c.geomOperand(left, srid); err != nil {
+		return "", "", 0, err
+	}
+	if r, _, err = c.geomOperand(right, srid); err != nil {
+		return "", "", 0, err
+	}
+	return l, r, srid, nil
+}
+
 // dwithin measures S_DWITHIN distances in metres. Over lon/lat storage that means geography,
 // which no geometry index serves; so when one side is a column and the other a literal, a box
 // around the literal, wide enough to hold every point within the distance, goes first and lets
 // the column's index do the narrowing.
 func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
-	srid, err := c.columnSRID(e.Left, e.Right)
-	if err != nil {
-		return err
-	}
-	if srid == 0 {
-		srid = geo.SRIDWGS84
-	}
-	l, _, err := c.geomOperand(e.Left, srid)
-	if err != nil {
-		return err
-	}
-	r, _, err := c.geomOperand(e.Right, srid)
+	l, r, srid, err := c.geomOperands(e.Left, e.Right, geo.SRIDWGS84)
 	if err != nil {
 		return err
 	}
@@ -529,7 +546,7 @@ func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
 		colSQL, litSQL = r, l
 	}
 	if _, ok := col.(Property); ok {
-		if g := literalLonLat(lit, c.opt.CRS); g != nil {
+		if g := c.literalLonLat(lit); g != nil {
 			dx, dy := expansion(g.Bound(), e.Distance)
 			px, err := c.param(dx, "double precision")
 			if err != nil {
@@ -548,17 +565,22 @@ func (c *compiler) dwithin(b *strings.Builder, e DWithin) error {
 
 // literalLonLat returns a geometry literal in lon/lat (nil if e is not a literal or cannot be
 // converted), for sizing the index prefilter of S_DWITHIN.
-func literalLonLat(e Expr, crs geo.CRS) orb.Geometry {
+func (c *compiler) literalLonLat(e Expr) orb.Geometry {
 	var g orb.Geometry
+	var litSRID int
 	switch e := e.(type) {
 	case Geometry:
-		g = e.Geom
+		g, litSRID = e.Geom, e.SRID
 	case BBox:
-		g = e.Bound
+		g, litSRID = e.Bound, e.SRID
 	default:
 		return nil
 	}
-	if geo.AxisOrderLatLon(crs) {
+	crs, swap, err := c.literalCRS(litSRID)
+	if err != nil {
+		return nil
+	}
+	if swap {
 		g = SwapXY(g)
 	}
 	if crs.SRID == geo.SRIDWGS84 {
@@ -587,47 +609,7 @@ func expansion(b orb.Bound, d float64) (dx, dy float64) {
 // SwapXY returns a copy of g with x and y exchanged: coordinates written latitude first (as
 // EPSG:4326 defines them) become longitude first, as storage and GeoJSON keep them.
 func SwapXY(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{g[1], g[0]}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(g))
-		for i, p := range g {
-			out[i] = orb.Point{p[1], p[0]}
-		}
-		return out
-	case orb.LineString:
-		return orb.LineString(SwapXY(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.Ring:
-		return orb.Ring(SwapXY(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = SwapXY(l).(orb.LineString)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = SwapXY(r).(orb.Ring)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = SwapXY(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, m := range g {
-			out[i] = SwapXY(m)
-		}
-		return out
-	case orb.Bound:
-		return orb.Bound{Min: orb.Point{g.Min[1], g.Min[0]}, Max: orb.Point{g.Max[1], g.Max[0]}}
-	}
-	return g
+	return project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
 }
 
 func lonLatInRange(g orb.Geometry) bool {

@@ -205,3 +205,93 @@ func mustCRS(s string) geo.CRS {
 	}
 	return c
 }
+
+// TestCompile_LiteralSRID covers geometry literals that carry their own CRS (GML geometries
+// in FES filters): their coordinates are already x first, so Options.CRS neither swaps nor
+// labels them.
+func TestCompile_LiteralSRID(t *testing.T) {
+	geom := Property{Name: "geometry"}
+	tests := []struct {
+		name     string
+		e        Expr
+		opt      Options
+		wantSQL  string
+		wantArgs []any
+	}{
+		{"x-first 4326 literal under a lat/lon filter CRS is not swapped",
+			Spatial{Op: SIntersects, Left: geom, Right: Geometry{Geom: orb.Point{106.9, 11.5}, SRID: 4326}}, Options{CRS: mustCRS("EPSG:4326")},
+			`ST_Intersects("t"."geom", (SELECT ST_GeomFromWKB($1::bytea, $2::integer)))`, []any{wkbPoint(106.9, 11.5), 4326}},
+		{"VN-2000 literal under a 4326 filter CRS is transformed from 9212",
+			Spatial{Op: SWithin, Left: geom, Right: Geometry{Geom: orb.Point{569613.688, 1275708.641}, SRID: 9212}}, Options{CRS: mustCRS("EPSG:4326")},
+			`ST_Within("t"."geom", (SELECT ST_Transform(ST_GeomFromWKB($1::bytea, $2::integer), $3::integer)))`,
+			[]any{wkbPoint(569613.688, 1275708.641), 9212, 4326}},
+		{"bbox with its own SRID",
+			Spatial{Op: SIntersects, Left: geom, Right: BBox{Bound: orb.Bound{Min: orb.Point{106, 11}, Max: orb.Point{107, 12}}, SRID: 4326}}, Options{CRS: mustCRS("EPSG:9212")},
+			`ST_Intersects("t"."geom", (SELECT ST_GeomFromWKB($1::bytea, $2::integer)))`,
+			[]any{wkb.MustMarshal(orb.Bound{Min: orb.Point{106, 11}, Max: orb.Point{107, 12}}.ToPolygon()), 4326}},
+		{"literal without SRID still follows Options.CRS",
+			Spatial{Op: SIntersects, Left: geom, Right: Geometry{Geom: orb.Point{11.5, 106.9}}}, Options{CRS: mustCRS("EPSG:4326")},
+			`ST_Intersects("t"."geom", (SELECT ST_GeomFromWKB($1::bytea, $2::integer)))`, []any{wkbPoint(106.9, 11.5), 4326}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sql, args, err := Compile(tc.e, parcels, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sql != tc.wantSQL {
+				t.Errorf("SQL\n got %s\nwant %s", sql, tc.wantSQL)
+			}
+			if !reflect.DeepEqual(args, tc.wantArgs) {
+				t.Errorf("args\n got %#v\nwant %#v", args, tc.wantArgs)
+			}
+		})
+	}
+
+	t.Run("dwithin prefilter sized from the literal's own CRS", func(t *testing.T) {
+		e := DWithin{Left: geom, Right: Geometry{Geom: orb.Point{569613.688, 1275708.641}, SRID: 9212}, Distance: 250}
+		_, args, err := Compile(e, parcels, Options{CRS: mustCRS("EPSG:4326")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 250 m is about 0.00229° of latitude; a prefilter computed as if the metres were
+		// degrees (or lat/lon swapped) would be far off.
+		if len(args) != 6 || args[5].(float64) < 0.0022 || args[5].(float64) > 0.0024 {
+			t.Errorf("args = %v, want a latitude expansion of about 0.0023°", args)
+		}
+	})
+	t.Run("unsupported literal SRID", func(t *testing.T) {
+		e := Spatial{Op: SIntersects, Left: geom, Right: Geometry{Geom: orb.Point{1, 2}, SRID: 27700}}
+		if _, _, err := Compile(e, parcels, Options{}); !errors.Is(err, ErrType) || !strings.Contains(err.Error(), "EPSG:27700") {
+			t.Errorf("err = %v, want ErrType naming EPSG:27700", err)
+		}
+	})
+	t.Run("literal SRID range check uses its CRS", func(t *testing.T) {
+		e := Spatial{Op: SIntersects, Left: geom, Right: Geometry{Geom: orb.Point{11.5, 106.9}, SRID: 4326}}
+		if _, _, err := Compile(e, parcels, Options{CRS: mustCRS("EPSG:4326")}); !errors.Is(err, ErrType) {
+			t.Errorf("latitude 106.9 in an x-first 4326 literal: err = %v, want ErrType", err)
+		}
+	})
+}
+
+func TestParseNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Number
+		ok   bool
+	}{
+		{"12", Number{Value: 12, Int: 12, IsInt: true}, true},
+		{"-9007199254740993", Number{Value: -9007199254740993, Int: -9007199254740993, IsInt: true}, true},
+		{"12.5", Number{Value: 12.5}, true},
+		{"1e3", Number{Value: 1000}, true},
+		{"-0.0", Number{Value: 0}, true},
+		{"NaN", Number{}, false},
+		{"1e999", Number{}, false},
+		{"12a", Number{}, false},
+	} {
+		got, err := ParseNumber(tc.in)
+		if (err == nil) != tc.ok || tc.ok && got != tc.want {
+			t.Errorf("ParseNumber(%q) = %+v, %v; want %+v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

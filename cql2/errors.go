@@ -27,16 +27,20 @@ type SyntaxError struct {
 	Msg    string
 }
 
-func (e *SyntaxError) Error() string {
+func (e *SyntaxError) Error() string { return "cql2: " + e.ClientMessage() }
+
+// ClientMessage says what is wrong and where, for the person who wrote the filter (without the
+// package prefix Error carries for logs).
+func (e *SyntaxError) ClientMessage() string {
 	switch {
 	case e.Path != "":
-		return fmt.Sprintf("cql2: at %s: %s", e.Path, e.Msg)
+		return fmt.Sprintf("at %s: %s", e.Path, e.Msg)
 	case e.Line > 0:
-		return fmt.Sprintf("cql2: line %d, column %d: %s", e.Line, e.Column, e.Msg)
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 	case e.Offset >= 0:
-		return fmt.Sprintf("cql2: at byte %d: %s", e.Offset, e.Msg)
+		return fmt.Sprintf("at byte %d: %s", e.Offset, e.Msg)
 	}
-	return "cql2: " + e.Msg
+	return e.Msg
 }
 
 func (e *SyntaxError) Unwrap() error { return ErrSyntax }
@@ -65,6 +69,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return "cql2: " + e.Msg }
+
+// ClientMessage is Msg, for the person who wrote the filter.
+func (e *Error) ClientMessage() string { return e.Msg }
 
 func (e *Error) Unwrap() error { return e.Kind }
 

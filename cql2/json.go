@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -309,56 +310,17 @@ func (j *jsonParser) scalar(v any, path string) (Expr, error) {
 		}
 		return nil
 	}
-	if p, ok := m["property"]; ok {
-		name, ok := p.(string)
-		if !ok || name == "" {
-			return nil, jsonErr(path+".property", "expected a property name")
-		}
-		if err := only("property"); err != nil {
-			return nil, err
-		}
-		return Property{Name: name}, nil
-	}
-	if d, ok := m["date"]; ok {
-		s, _ := d.(string)
-		t, err := ParseDate(s)
-		if err != nil {
-			return nil, jsonErr(path+".date", "%v", err)
-		}
-		if err := only("date"); err != nil {
-			return nil, err
-		}
-		return Date{Value: t}, nil
-	}
-	if d, ok := m["timestamp"]; ok {
-		s, _ := d.(string)
-		t, err := ParseTimestamp(s)
-		if err != nil {
-			return nil, jsonErr(path+".timestamp", "%v", err)
-		}
-		if err := only("timestamp"); err != nil {
-			return nil, err
-		}
-		return Timestamp{Value: t}, nil
-	}
-	if b, ok := m["bbox"]; ok {
-		arr, _ := b.([]any)
-		v := make([]float64, len(arr))
-		for i, x := range arr {
-			f, ok := jsonFloat(x)
-			if !ok {
-				return nil, jsonErr(path+".bbox["+strconv.Itoa(i)+"]", "expected a number")
+	for _, lit := range jsonLiterals {
+		if v, ok := m[lit.key]; ok {
+			e, err := lit.read(v, path+"."+lit.key)
+			if err != nil {
+				return nil, err
 			}
-			v[i] = f
+			if err := only(lit.key); err != nil {
+				return nil, err
+			}
+			return e, nil
 		}
-		bound, err := boundOf(v)
-		if err != nil {
-			return nil, jsonErr(path+".bbox", "%v", err)
-		}
-		if err := only("bbox"); err != nil {
-			return nil, err
-		}
-		return BBox{Bound: bound}, nil
 	}
 	if _, ok := m["interval"]; ok {
 		return nil, jsonErr(path, "intervals are not supported")
@@ -399,6 +361,52 @@ func (j *jsonParser) scalar(v any, path string) (Expr, error) {
 	return nil, jsonErr(path, "expected a value, {\"property\": ...}, {\"date\": ...}, {\"timestamp\": ...}, {\"bbox\": [...]} or a GeoJSON geometry, got an object with %s", quoteShort(strings.Join(keys, ", ")))
 }
 
+// jsonLiterals are the objects of one member that stand for a value, {"date": "2025-07-01"} and
+// the like, in the order they are looked for; read reads the member's value at path.
+var jsonLiterals = []struct {
+	key  string
+	read func(v any, path string) (Expr, error)
+}{
+	{"property", func(v any, path string) (Expr, error) {
+		name, ok := v.(string)
+		if !ok || name == "" {
+			return nil, jsonErr(path, "expected a property name")
+		}
+		return Property{Name: name}, nil
+	}},
+	{"date", timeMember(ParseDate, func(t time.Time) Expr { return Date{Value: t} })},
+	{"timestamp", timeMember(ParseTimestamp, func(t time.Time) Expr { return Timestamp{Value: t} })},
+	{"bbox", func(v any, path string) (Expr, error) {
+		arr, _ := v.([]any)
+		nums := make([]float64, len(arr))
+		for i, x := range arr {
+			f, ok := jsonFloat(x)
+			if !ok {
+				return nil, jsonErr(path+"["+strconv.Itoa(i)+"]", "expected a number")
+			}
+			nums[i] = f
+		}
+		bound, err := boundOf(nums)
+		if err != nil {
+			return nil, jsonErr(path, "%v", err)
+		}
+		return BBox{Bound: bound}, nil
+	}},
+}
+
+// timeMember reads the string of a {"date": ...} or {"timestamp": ...} member with parse, and
+// makes the value with value.
+func timeMember(parse func(string) (time.Time, error), value func(time.Time) Expr) func(v any, path string) (Expr, error) {
+	return func(v any, path string) (Expr, error) {
+		s, _ := v.(string)
+		t, err := parse(s)
+		if err != nil {
+			return nil, jsonErr(path, "%v", err)
+		}
+		return value(t), nil
+	}
+}
+
 // geoJSON reads a GeoJSON geometry object (RFC 7946), 2D, not empty.
 func (j *jsonParser) geoJSON(m map[string]any, path string) (orb.Geometry, error) {
 	if err := j.enter(path); err != nil {
@@ -414,23 +422,14 @@ func (j *jsonParser) geoJSON(m map[string]any, path string) (orb.Geometry, error
 		}
 	}
 	if typ == "GeometryCollection" {
-		gs, ok := m["geometries"].([]any)
-		if !ok || len(gs) == 0 {
-			return nil, jsonErr(path+".geometries", "expected a non-empty array of geometries")
-		}
-		c := make(orb.Collection, len(gs))
-		for i, g := range gs {
-			gm, ok := g.(map[string]any)
-			p := path + ".geometries[" + strconv.Itoa(i) + "]"
+		c, err := array(m["geometries"], path+".geometries", "geometries", func(v any, p string) (orb.Geometry, error) {
+			gm, ok := v.(map[string]any)
 			if !ok {
 				return nil, jsonErr(p, "expected a GeoJSON geometry")
 			}
-			var err error
-			if c[i], err = j.geoJSON(gm, p); err != nil {
-				return nil, err
-			}
-		}
-		return c, nil
+			return j.geoJSON(gm, p)
+		})
+		return orb.Collection(c), err
 	}
 	coords, ok := m["coordinates"]
 	cpath := path + ".coordinates"
@@ -454,35 +453,15 @@ func geoJSONCoordinates(typ string, coords any, cpath, tpath string) (orb.Geomet
 		pts, err := points(coords, cpath, 2, false)
 		return orb.LineString(pts), err
 	case "MultiLineString":
-		arr, ok := coords.([]any)
-		if !ok || len(arr) == 0 {
-			return nil, jsonErr(cpath, "expected a non-empty array of line strings")
-		}
-		ml := make(orb.MultiLineString, len(arr))
-		for i, a := range arr {
-			pts, err := points(a, cpath+"["+strconv.Itoa(i)+"]", 2, false)
-			if err != nil {
-				return nil, err
-			}
-			ml[i] = pts
-		}
-		return ml, nil
+		ls, err := array(coords, cpath, "line strings", func(v any, p string) (orb.LineString, error) {
+			return points(v, p, 2, false)
+		})
+		return orb.MultiLineString(ls), err
 	case "Polygon":
 		return polygon(coords, cpath)
 	case "MultiPolygon":
-		arr, ok := coords.([]any)
-		if !ok || len(arr) == 0 {
-			return nil, jsonErr(cpath, "expected a non-empty array of polygons")
-		}
-		mp := make(orb.MultiPolygon, len(arr))
-		for i, a := range arr {
-			p, err := polygon(a, cpath+"["+strconv.Itoa(i)+"]")
-			if err != nil {
-				return nil, err
-			}
-			mp[i] = p
-		}
-		return mp, nil
+		polys, err := array(coords, cpath, "polygons", polygon)
+		return orb.MultiPolygon(polys), err
 	}
 	return nil, jsonErr(tpath, "unknown GeoJSON geometry type %s", quoteShort(typ))
 }
@@ -536,19 +515,25 @@ func points(v any, path string, minPoints int, ring bool) ([]orb.Point, error) {
 }
 
 func polygon(v any, path string) (orb.Polygon, error) {
+	rings, err := array(v, path, "rings", func(v any, p string) (orb.Ring, error) { return points(v, p, 4, true) })
+	return orb.Polygon(rings), err
+}
+
+// array reads v, a non-empty JSON array at path, with item; what names the items in the error.
+func array[T any](v any, path, what string, item func(v any, path string) (T, error)) ([]T, error) {
 	arr, ok := v.([]any)
 	if !ok || len(arr) == 0 {
-		return nil, jsonErr(path, "expected a non-empty array of rings")
+		return nil, jsonErr(path, "expected a non-empty array of %s", what)
 	}
-	p := make(orb.Polygon, len(arr))
+	out := make([]T, len(arr))
 	for i, a := range arr {
-		pts, err := points(a, path+"["+strconv.Itoa(i)+"]", 4, true)
+		x, err := item(a, path+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
-		p[i] = pts
+		out[i] = x
 	}
-	return p, nil
+	return out, nil
 }
 
 // ParseGeoJSON reads one GeoJSON geometry object (2D, not empty, rings closed) with the rules

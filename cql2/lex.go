@@ -108,6 +108,15 @@ func isIdentPart(c byte) bool {
 	return isIdentStart(c) || c >= '0' && c <= '9' || c == '.' || c == ':'
 }
 
+// digits skips a run of decimal digits and returns its length.
+func (l *lexer) digits() int {
+	start := l.pos
+	for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
+		l.pos++
+	}
+	return l.pos - start
+}
+
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func (l *lexer) next() (token, error) {
@@ -220,17 +229,10 @@ func (l *lexer) number() (token, error) {
 	if c := l.src[l.pos]; c == '-' || c == '+' {
 		l.pos++
 	}
-	digits := 0
-	for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
-		l.pos++
-		digits++
-	}
+	digits := l.digits()
 	if l.pos < len(l.src) && l.src[l.pos] == '.' {
 		l.pos++
-		for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
-			l.pos++
-			digits++
-		}
+		digits += l.digits()
 	}
 	if digits == 0 {
 		return token{}, textError(l.src, start, "malformed number")
@@ -240,12 +242,7 @@ func (l *lexer) number() (token, error) {
 		if l.pos < len(l.src) && (l.src[l.pos] == '+' || l.src[l.pos] == '-') {
 			l.pos++
 		}
-		exp := 0
-		for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
-			l.pos++
-			exp++
-		}
-		if exp == 0 {
+		if l.digits() == 0 {
 			return token{}, textError(l.src, start, "malformed number (exponent without digits)")
 		}
 	}

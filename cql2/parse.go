@@ -90,42 +90,48 @@ func (p *parser) enter() error {
 
 func (p *parser) leave() { p.depth-- }
 
-func (p *parser) orExpr() (Expr, error) {
-	e, err := p.andExpr()
-	if err != nil {
-		return nil, err
-	}
-	args := []Expr{e}
-	for p.accept("OR") {
-		e, err := p.andExpr()
+// list reads one or more items, as long as sep finds a separator after each.
+func list[T any](sep func() bool, item func() (T, error)) ([]T, error) {
+	var out []T
+	for {
+		v, err := item()
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, e)
+		out = append(out, v)
+		if !sep() {
+			return out, nil
+		}
 	}
-	if len(args) == 1 {
-		return args[0], nil
+}
+
+// comma reads a comma if one comes next.
+func (p *parser) comma() bool {
+	if p.peek().kind != tComma {
+		return false
 	}
-	return Or{Args: args}, nil
+	p.advance()
+	return true
+}
+
+func (p *parser) orExpr() (Expr, error) {
+	return p.junction("OR", p.andExpr, func(args []Expr) Expr { return Or{Args: args} })
 }
 
 func (p *parser) andExpr() (Expr, error) {
-	e, err := p.notExpr()
-	if err != nil {
+	return p.junction("AND", p.notExpr, func(args []Expr) Expr { return And{Args: args} })
+}
+
+// junction reads operands joined by keyword, and joins two or more of them with join.
+func (p *parser) junction(keyword string, operand func() (Expr, error), join func([]Expr) Expr) (Expr, error) {
+	args, err := list(func() bool { return p.accept(keyword) }, operand)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	args := []Expr{e}
-	for p.accept("AND") {
-		e, err := p.notExpr()
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
-	}
-	if len(args) == 1 {
+	case len(args) == 1:
 		return args[0], nil
 	}
-	return And{Args: args}, nil
+	return join(args), nil
 }
 
 func (p *parser) notExpr() (Expr, error) {
@@ -226,22 +232,14 @@ func (p *parser) predicate(start token, left Expr) (Expr, error) {
 		if _, err := p.expect(tLParen, `"(" after IN`); err != nil {
 			return nil, err
 		}
-		var list []Expr
-		for {
-			e, err := p.scalar()
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, e)
-			if p.peek().kind != tComma {
-				break
-			}
-			p.advance()
+		items, err := list(p.comma, p.scalar)
+		if err != nil {
+			return nil, err
 		}
 		if _, err := p.expect(tRParen, `"," or ")" in the IN list`); err != nil {
 			return nil, err
 		}
-		return In{Arg: left, List: list, Not: negated}, nil
+		return In{Arg: left, List: items, Not: negated}, nil
 	case keyword(t, "IS"):
 		p.advance()
 		not := p.accept("NOT")
@@ -341,6 +339,11 @@ func (p *parser) scalar() (Expr, error) {
 	return nil, p.errAt(t, "unknown function %s", t.describe())
 }
 
+// ParseNumber reads a numeric literal as CQL2 does: an integer that fits in 64 bits keeps
+// every digit (IsInt), anything else is a finite float64. Other syntaxes (FES) use it to type
+// the text of a literal compared with a number.
+func ParseNumber(s string) (Number, error) { return parseNumber(s) }
+
 func parseNumber(s string) (Number, error) {
 	if !strings.ContainsAny(s, ".eE") {
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -414,17 +417,9 @@ func ParseTimestamp(s string) (time.Time, error) {
 func (p *parser) bbox() (Expr, error) {
 	name := p.advance()
 	p.advance() // (
-	var v []float64
-	for {
-		f, err := p.number()
-		if err != nil {
-			return nil, err
-		}
-		v = append(v, f)
-		if p.peek().kind != tComma {
-			break
-		}
-		p.advance()
+	v, err := list(p.comma, p.number)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := p.expect(tRParen, `"," or ")"`); err != nil {
 		return nil, err
@@ -458,16 +453,7 @@ func (p *parser) spatial(op SpatialOp) (Expr, error) {
 		return nil, err
 	}
 	defer p.leave()
-	p.advance()
-	p.advance() // (
-	a, err := p.scalar()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.expect(tComma, `","`); err != nil {
-		return nil, err
-	}
-	b, err := p.scalar()
+	a, b, err := p.geomOperands()
 	if err != nil {
 		return nil, err
 	}
@@ -477,21 +463,29 @@ func (p *parser) spatial(op SpatialOp) (Expr, error) {
 	return Spatial{Op: op, Left: a, Right: b}, nil
 }
 
+// geomOperands reads the start of a spatial predicate: its name, "(", and two operands
+// separated by a comma.
+func (p *parser) geomOperands() (a, b Expr, err error) {
+	p.advance()
+	p.advance() // (
+	if a, err = p.scalar(); err != nil {
+		return nil, nil, err
+	}
+	if _, err := p.expect(tComma, `","`); err != nil {
+		return nil, nil, err
+	}
+	if b, err = p.scalar(); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func (p *parser) dwithin() (Expr, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
 	defer p.leave()
-	p.advance()
-	p.advance() // (
-	a, err := p.scalar()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.expect(tComma, `","`); err != nil {
-		return nil, err
-	}
-	b, err := p.scalar()
+	a, b, err := p.geomOperands()
 	if err != nil {
 		return nil, err
 	}
@@ -570,64 +564,40 @@ func (p *parser) geometry() (orb.Geometry, error) {
 	case "POLYGON":
 		g, err = p.rings(kw)
 	case "MULTIPOINT":
-		var mp orb.MultiPoint
-		for {
-			var pt orb.Point
-			if p.peek().kind == tLParen {
-				p.advance()
-				if pt, err = p.coord(); err != nil {
-					return nil, err
-				}
-				if _, err = p.expect(tRParen, `")"`); err != nil {
-					return nil, err
-				}
-			} else if pt, err = p.coord(); err != nil {
-				return nil, err
-			}
-			mp = append(mp, pt)
-			if p.peek().kind != tComma {
-				break
+		var pts []orb.Point
+		pts, err = list(p.comma, func() (orb.Point, error) {
+			if p.peek().kind != tLParen {
+				return p.coord()
 			}
 			p.advance()
-		}
-		g = mp
+			pt, err := p.coord()
+			if err == nil {
+				_, err = p.expect(tRParen, `")"`)
+			}
+			return pt, err
+		})
+		g = orb.MultiPoint(pts)
 	case "MULTILINESTRING":
-		var ml orb.MultiLineString
-		for {
-			if _, err = p.expect(tLParen, `"("`); err != nil {
+		var ls []orb.LineString
+		ls, err = list(p.comma, func() (orb.LineString, error) {
+			if _, err := p.expect(tLParen, `"("`); err != nil {
 				return nil, err
 			}
-			var ls []orb.Point
-			if ls, err = p.coordList(kw, 2, false); err != nil {
-				return nil, err
-			}
-			ml = append(ml, ls)
-			if p.peek().kind != tComma {
-				break
-			}
-			p.advance()
-		}
-		g = ml
+			return p.coordList(kw, 2, false)
+		})
+		g = orb.MultiLineString(ls)
 	case "MULTIPOLYGON":
-		var mp orb.MultiPolygon
-		for {
-			if _, err = p.expect(tLParen, `"("`); err != nil {
+		var polys []orb.Polygon
+		polys, err = list(p.comma, func() (orb.Polygon, error) {
+			if _, err := p.expect(tLParen, `"("`); err != nil {
 				return nil, err
 			}
-			var poly orb.Polygon
-			if poly, err = p.rings(kw); err != nil {
-				return nil, err
-			}
-			mp = append(mp, poly)
-			if p.peek().kind != tComma {
-				break
-			}
-			p.advance()
-		}
-		g = mp
+			return p.rings(kw)
+		})
+		g = orb.MultiPolygon(polys)
 	case "GEOMETRYCOLLECTION":
-		var c orb.Collection
-		for {
+		var c []orb.Geometry
+		c, err = list(p.comma, func() (orb.Geometry, error) {
 			t := p.peek()
 			if t.kind != tIdent || !isGeometryKeyword(strings.ToUpper(t.text)) {
 				return nil, p.errAt(t, "expected a geometry in GEOMETRYCOLLECTION but found %s", t.describe())
@@ -635,17 +605,9 @@ func (p *parser) geometry() (orb.Geometry, error) {
 			if n := p.peekAt(1); n.kind != tLParen {
 				return nil, p.errAt(n, "expected \"(\" but found %s (empty and 3D geometries are not supported)", n.describe())
 			}
-			var m orb.Geometry
-			if m, err = p.geometry(); err != nil {
-				return nil, err
-			}
-			c = append(c, m)
-			if p.peek().kind != tComma {
-				break
-			}
-			p.advance()
-		}
-		g = c
+			return p.geometry()
+		})
+		g = orb.Collection(c)
 	}
 	if err != nil {
 		return nil, err
@@ -676,17 +638,9 @@ func (p *parser) coord() (orb.Point, error) {
 // coordList reads "x y, x y, ...)" after its opening parenthesis, including the closing one.
 func (p *parser) coordList(kw token, minPoints int, ring bool) ([]orb.Point, error) {
 	start := p.peek()
-	var pts []orb.Point
-	for {
-		pt, err := p.coord()
-		if err != nil {
-			return nil, err
-		}
-		pts = append(pts, pt)
-		if p.peek().kind != tComma {
-			break
-		}
-		p.advance()
+	pts, err := list(p.comma, p.coord)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := p.expect(tRParen, `"," or ")"`); err != nil {
 		return nil, err
@@ -702,20 +656,14 @@ func (p *parser) coordList(kw token, minPoints int, ring bool) ([]orb.Point, err
 
 // rings reads "(ring), (ring))" after a polygon's opening parenthesis, including the closing one.
 func (p *parser) rings(kw token) (orb.Polygon, error) {
-	var poly orb.Polygon
-	for {
+	poly, err := list(p.comma, func() (orb.Ring, error) {
 		if _, err := p.expect(tLParen, `"(" opening a ring`); err != nil {
 			return nil, err
 		}
-		r, err := p.coordList(kw, 4, true)
-		if err != nil {
-			return nil, err
-		}
-		poly = append(poly, r)
-		if p.peek().kind != tComma {
-			break
-		}
-		p.advance()
+		return p.coordList(kw, 4, true)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if _, err := p.expect(tRParen, `"," or ")"`); err != nil {
 		return nil, err

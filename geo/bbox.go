@@ -95,5 +95,5 @@ func ValidateLonLatBound(b orb.Bound) error {
 }
 
 func bboxErr(format string, args ...any) error {
-	return &geoError{ErrInvalidBBox, "bbox: " + fmt.Sprintf(format, args...)}
+	return &geoError{ErrInvalidBBox, fmt.Sprintf(format, args...)}
 }

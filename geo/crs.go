@@ -25,6 +25,13 @@ type CRS struct {
 	// URI is the OGC identifier used by OGC API - Features Part 2
 	// (http://www.opengis.net/def/crs/EPSG/0/9212).
 	URI string
+	// AxisNorthEast is true when the EPSG definition lists the north axis
+	// first: latitude, longitude for 4326 and 4756 (`projinfo EPSG:4326`
+	// shows "geodetic latitude (Lat)", north, as ORDER[1]). The VN-2000
+	// zones, UTM and Pseudo-Mercator are easting, northing. CRS84 is false
+	// by definition. TestRegistry_AxisOrderMatchesPROJ checks every row
+	// against PROJ's EPSG database.
+	AxisNorthEast bool
 }
 
 // String returns the short form, "EPSG:9212" or "OGC:CRS84".
@@ -82,8 +89,8 @@ var epsgTable = []CRS{
 		Proj4: "+proj=utm +zone=49 +ellps=WGS84 +towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278 +units=m +no_defs"},
 	{SRID: 3857, Name: "WGS 84 / Pseudo-Mercator", Projected: true,
 		Proj4: "+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs"},
-	{SRID: 4326, Name: "WGS 84", Proj4: wgs84Proj4},
-	{SRID: 4756, Name: "VN-2000", Projected: false, CentralMeridian: 0,
+	{SRID: 4326, Name: "WGS 84", Proj4: wgs84Proj4, AxisNorthEast: true},
+	{SRID: 4756, Name: "VN-2000", Projected: false, CentralMeridian: 0, AxisNorthEast: true,
 		Proj4: "+proj=longlat +ellps=WGS84 +towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278 +no_defs"},
 	{SRID: 5896, Name: "VN-2000 / TM-3 zone 481", Projected: true, CentralMeridian: 102,
 		Proj4: "+proj=tmerc +lat_0=0 +lon_0=102 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278 +units=m +no_defs"},
@@ -173,7 +180,8 @@ func isTM3(srid int) bool {
 }
 
 // AxisOrderLatLon reports whether coordinates in c are written latitude
-// first.
+// (or northing) first, as the EPSG definition orders its axes
+// (c.AxisNorthEast).
 //
 // EPSG defines both geographic CRSs here, 4326 and 4756, with axis order
 // latitude, longitude, and OGC API - Features Part 2 requires responses in a
@@ -183,10 +191,7 @@ func isTM3(srid int) bool {
 // northing, i.e. x first, so the answer is false for them. Storage and
 // GeoJSON are always x/lon first; the caller swaps when this returns true.
 func AxisOrderLatLon(c CRS) bool {
-	if c.URI == CRS84URI || c.Projected {
-		return false
-	}
-	return c.SRID == SRIDWGS84 || c.SRID == SRIDVN2000
+	return c.AxisNorthEast && c.URI != CRS84URI
 }
 
 // ParseCRS parses a CRS identifier as it appears in an OGC API request or a

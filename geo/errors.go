@@ -26,8 +26,20 @@ type geoError struct {
 	msg  string
 }
 
-func (e *geoError) Error() string { return "geo: " + e.msg }
-func (e *geoError) Unwrap() error { return e.kind }
+func (e *geoError) Error() string {
+	switch e.kind {
+	case ErrInvalidBBox:
+		return "geo: bbox: " + e.msg
+	case ErrInvalidTile:
+		return "geo: tile: " + e.msg
+	}
+	return "geo: " + e.msg
+}
+
+// ClientMessage is the message without the package prefix (nor "bbox: " or "tile: ", which the
+// parameter at fault already says), for the person who sent the input.
+func (e *geoError) ClientMessage() string { return e.msg }
+func (e *geoError) Unwrap() error         { return e.kind }
 
 // prefix adds context to an error from this package while keeping a single
 // "geo: " at the front: "geo: EPSG:9212: lon 200 outside -180..180".

@@ -21,7 +21,10 @@ type MismatchError struct {
 }
 
 func (e *MismatchError) Error() string { return "geo: " + e.Msg }
-func (e *MismatchError) Unwrap() error { return ErrCRSMismatch }
+
+// ClientMessage is the message without the package prefix, for the person who sent the data.
+func (e *MismatchError) ClientMessage() string { return e.Msg }
+func (e *MismatchError) Unwrap() error         { return ErrCRSMismatch }
 
 // ImportRegion is where imported data must lie (WGS 84): Bình Phước and the Đồng Nai it merged
 // into in 2025, padded by about 25 km. A feature entirely outside it is "far outside the

@@ -15,8 +15,21 @@ import (
 // cadastral survey.
 const MaxZoom = 22
 
-// mercHalf is half the side of the Pseudo-Mercator square, π·a metres.
-const mercHalf = math.Pi * wgs84A
+// MercatorHalf is half the side of the Pseudo-Mercator (EPSG:3857) square, π·a metres: x and y
+// run from -MercatorHalf to MercatorHalf.
+const MercatorHalf = math.Pi * wgs84A
+
+// MercatorY is the Pseudo-Mercator (EPSG:3857) y in metres of latitude lat in degrees; x is
+// proportional to longitude. The web-map tile grid, the tile server's projection and
+// FromWGS84 all use this one formula.
+func MercatorY(lat float64) float64 {
+	return wgs84A * math.Log(math.Tan(math.Pi/4+lat*math.Pi/360))
+}
+
+// MercatorLat is the inverse of MercatorY: the latitude in degrees of Pseudo-Mercator y.
+func MercatorLat(y float64) float64 {
+	return math.Atan(math.Sinh(y/wgs84A)) * 180 / math.Pi
+}
 
 // TileID addresses one web-map (XYZ, EPSG:3857) tile: Y grows southward from
 // the top-left, as in the {z}/{x}/{y} URLs of MVT and TileJSON.
@@ -63,7 +76,7 @@ func parseTilePart(name, s string, limit uint64) (uint64, error) {
 }
 
 func tileErr(format string, args ...any) error {
-	return &geoError{ErrInvalidTile, "tile: " + fmt.Sprintf(format, args...)}
+	return &geoError{ErrInvalidTile, fmt.Sprintf(format, args...)}
 }
 
 // String returns "z/x/y", the form used in URLs and cache keys.
@@ -90,8 +103,8 @@ func (t TileID) Bound() orb.Bound {
 // ST_TileEnvelope(z, x, y) computes in PostGIS.
 func (t TileID) MercatorBound() orb.Bound {
 	size := tileSize(t.Z)
-	minx := -mercHalf + float64(t.X)*size
-	maxy := mercHalf - float64(t.Y)*size
+	minx := -MercatorHalf + float64(t.X)*size
+	maxy := MercatorHalf - float64(t.Y)*size
 	return orb.Bound{
 		Min: orb.Point{minx, maxy - size},
 		Max: orb.Point{minx + size, maxy},
@@ -100,7 +113,7 @@ func (t TileID) MercatorBound() orb.Bound {
 
 // tileSize is the side of a tile at zoom z in EPSG:3857 metres.
 func tileSize(z uint32) float64 {
-	return 2 * mercHalf / float64(uint64(1)<<z)
+	return 2 * MercatorHalf / float64(uint64(1)<<z)
 }
 
 // PixelSize returns the side of one tile cell in EPSG:3857 metres for an MVT

@@ -305,3 +305,16 @@ func FuzzParseTile(f *testing.F) {
 		}
 	})
 }
+
+func TestMercatorY(t *testing.T) {
+	// The edge of the web map is the latitude whose y is the square's half side.
+	near(t, "y of 85.0511°", MercatorY(85.0511287798066), MercatorHalf, 1e-6)
+	near(t, "y of the equator", MercatorY(0), 0, 1e-9)
+	for _, lat := range []float64{-85, -45.5, -1e-7, 11.53, 23.39, 60, 85} {
+		near(t, "round trip", MercatorLat(MercatorY(lat)), lat, 1e-12)
+		x, y, err := FromWGS84(106.9, lat, 3857)
+		if err != nil || y != MercatorY(lat) || x <= 0 {
+			t.Errorf("FromWGS84(106.9, %g, 3857) = %g, %g, %v; want y %g", lat, x, y, err, MercatorY(lat))
+		}
+	}
+}

@@ -398,8 +398,7 @@ func FromWGS84(lon, lat float64, srid int) (x, y float64, err error) {
 		if math.Abs(lat) == 90 {
 			return 0, 0, &geoError{ErrOutOfRange, "lat ±90 has no Pseudo-Mercator y"}
 		}
-		return wgs84A * lon * math.Pi / 180,
-			wgs84A * math.Log(math.Tan(math.Pi/4+lat*math.Pi/360)), nil
+		return wgs84A * lon * math.Pi / 180, MercatorY(lat), nil
 	}
 	return lon, lat, nil
 }
@@ -433,12 +432,10 @@ func ToWGS84(x, y float64, srid int) (lon, lat float64, err error) {
 		lon, lat = vn2000ToWGS84Geodetic(vlon, vlat)
 		return lon, lat, nil
 	case kindMerc:
-		const maxMerc = math.Pi * wgs84A
-		if math.Abs(x) > maxMerc*(1+1e-12) {
-			return 0, 0, &geoError{ErrOutOfRange, fmt.Sprintf("x %g outside ±%.3f", x, maxMerc)}
+		if math.Abs(x) > MercatorHalf*(1+1e-12) {
+			return 0, 0, &geoError{ErrOutOfRange, fmt.Sprintf("x %g outside ±%.3f", x, MercatorHalf)}
 		}
-		return x / wgs84A * 180 / math.Pi,
-			math.Atan(math.Sinh(y/wgs84A)) * 180 / math.Pi, nil
+		return x / wgs84A * 180 / math.Pi, MercatorLat(y), nil
 	}
 	return 0, 0, &geoError{ErrUnknownCRS, fmt.Sprintf("EPSG:%d has no transformation", srid)}
 }

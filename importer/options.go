@@ -24,8 +24,22 @@ type OptionError struct {
 	Msg    string
 }
 
-func (e *OptionError) Error() string { return "importer: " + e.Option + ": " + e.Msg }
-func (e *OptionError) Unwrap() error { return ErrInvalid }
+func (e *OptionError) Error() string { return "importer: " + e.ClientMessage() }
+
+// ClientMessage says what is wrong, for the person who gave the option (in importer's words for
+// it: callers that name options otherwise use Option and Msg).
+func (e *OptionError) ClientMessage() string { return e.Option + ": " + e.Msg }
+func (e *OptionError) Unwrap() error         { return ErrInvalid }
+
+// ruleError is input that breaks an import rule; its message is written for the person who sent
+// the file.
+type ruleError struct{ msg string }
+
+func (e *ruleError) Error() string         { return "importer: " + e.msg }
+func (e *ruleError) ClientMessage() string { return e.msg }
+func (e *ruleError) Unwrap() error         { return ErrInvalid }
+
+func invalidf(format string, args ...any) error { return &ruleError{fmt.Sprintf(format, args...)} }
 
 func optionErr(option, format string, args ...any) error {
 	return &OptionError{Option: option, Msg: fmt.Sprintf(format, args...)}

@@ -155,11 +155,11 @@ func (rd *Reader) Next(ctx context.Context, row *Row) error {
 		}
 		ok := rd.feature(f, row)
 		if rd.m.tooManyFields() {
-			return fmt.Errorf("%w: the features use more than %d distinct field names", ErrInvalid, maxFieldNames)
+			return invalidf("the features use more than %d distinct field names", maxFieldNames)
 		}
 		if rd.s.Create && len(rd.m.order) > MaxAttributes {
-			return fmt.Errorf("%w: the features have more than %d distinct properties, and a layer holds at most %d attributes; "+
-				"nothing was written (split the file, or drop the properties it does not need)", ErrInvalid, MaxAttributes, MaxAttributes)
+			return invalidf("the features have more than %d distinct properties, and a layer holds at most %d attributes; "+
+				"nothing was written (split the file, or drop the properties it does not need)", MaxAttributes, MaxAttributes)
 		}
 		if ok {
 			return nil
@@ -332,7 +332,7 @@ func (rd *Reader) NewLayer() (geometryType string, attrs []Attribute, err error)
 	}
 	for _, k := range rd.opt.Key {
 		if rd.m.sourceOf(k) == "" {
-			return "", nil, fmt.Errorf("%w: key %s is not a field of the file (fields become attributes with normalized names)", ErrInvalid, k)
+			return "", nil, invalidf("key %s is not a field of the file (fields become attributes with normalized names)", k)
 		}
 	}
 	for _, f := range rd.fields.Fields() {

@@ -273,7 +273,7 @@ func CommonType(counts map[string]int64) (string, error) {
 	}
 	switch len(kinds) {
 	case 0:
-		return "", fmt.Errorf("%w: no geometries to infer a layer type from", ErrInvalid)
+		return "", invalidf("no geometries to infer a layer type from")
 	case 1:
 		for k := range kinds {
 			if multi[k] {
@@ -288,6 +288,5 @@ func CommonType(counts map[string]int64) (string, error) {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
 		}
 	}
-	return "", fmt.Errorf("%w: mixed geometry types (%s): a layer holds one kind of geometry; split the file by type",
-		ErrInvalid, strings.Join(parts, ", "))
+	return "", invalidf("mixed geometry types (%s): a layer holds one kind of geometry; split the file by type", strings.Join(parts, ", "))
 }

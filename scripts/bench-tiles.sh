@@ -10,7 +10,7 @@
 #        cold      gisd with the tile cache disabled: every tile is rendered by PostGIS;
 #        warm      gisd with the cache on, after one pass over the list filled it;
 #        baseline  a plain server running one ST_AsMVT statement per tile, no generalization,
-#                  no cache, no compression (tiles/internal/tilebench), with the same pool size;
+#                  no cache, no compression (store/internal/tilebench), with the same pool size;
 #   4. prints tiles/s, p50/p95/p99 latency and the mean tile size, and writes them as a Markdown
 #      table to artifacts/bench-tiles.md.
 #
@@ -38,7 +38,7 @@ die() { log "$*"; exit 1; }
 command -v wrk >/dev/null || die "wrk is missing: sudo apt-get install -y wrk"
 command -v psql >/dev/null || die "psql is missing: sudo apt-get install -y postgresql-client"
 [ -x bin/gisd ] || go build -o bin/gisd ./cmd/gisd
-go build -o bin/tilebench ./tiles/internal/tilebench
+go build -o bin/tilebench ./store/internal/tilebench
 
 work=$(mktemp -d)
 pids=()

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # test-deps.sh installs what the test suite needs beyond Go and PostgreSQL, from Debian packages:
-# GDAL's command-line tools (tests read our tiles and OGC API with ogrinfo, as QGIS users would)
-# and Chromium for the browser tests. Idempotent; as root or through sudo.
+# GDAL's command-line tools (tests read our tiles and OGC API with ogrinfo, as QGIS users would),
+# poppler-utils (tests read the parcel extract's PDF back with pdftotext and pdftoppm) and Chromium
+# for the browser tests. Idempotent; as root or through sudo.
 set -euo pipefail
 need=()
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
 [ ${#need[@]} -eq 0 ] && exit 0

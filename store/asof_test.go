@@ -21,7 +21,7 @@ func TestAsOfRelation_Demo(t *testing.T) {
 	count := func(at time.Time, where string) int {
 		t.Helper()
 		var n int
-		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM `+l.AsOfRelation("$1")+` p `+where, at).Scan(&n); err != nil {
+		if err := storetest.DB(t, s).QueryRow(ctx, `SELECT count(*) FROM `+l.AsOfRelationForTest("$1")+` p `+where, at).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -29,7 +29,7 @@ func TestAsOfRelation_Demo(t *testing.T) {
 	then := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := time.Now()
 	var current int
-	s.Pool().QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&current)
+	storetest.DB(t, s).QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&current)
 	if got := count(then, ""); got != current {
 		t.Errorf("parcels as of 2024-01-01: %d, want %d", got, current)
 	}

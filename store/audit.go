@@ -36,7 +36,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7, nullif($8, ''), $9, $10, $11)`,
 		e.KeyID, e.KeyName, e.RequestID, e.Method, e.Route, e.Layer, e.FeatureIDs, e.Filter, e.Personal, e.Status, e.Detail)
 	if err != nil {
-		return fmt.Errorf("store: audit: %w", err)
+		return fmt.Errorf("store: audit: %w", Classify(err))
 	}
 	return nil
 }
@@ -64,7 +64,7 @@ func (s *Store) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error
 		  AND (NOT $5 OR personal) AND ($6 = 0 OR id < $6)
 		ORDER BY id DESC LIMIT $7`, q.KeyID, q.Layer, q.Since, q.Until, q.PersonalOnly, q.BeforeID, q.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
+		return nil, fmt.Errorf("store: audit log: %w", Classify(err))
 	}
 	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
 		var e AuditEntry
@@ -73,7 +73,7 @@ func (s *Store) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
+		return nil, fmt.Errorf("store: audit log: %w", Classify(err))
 	}
 	if entries == nil {
 		entries = []AuditEntry{}

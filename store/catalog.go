@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,78 +79,22 @@ func (l *Layer) PublicAttributes() []Attribute {
 	return out
 }
 
-// Relation is the sanitized name of the table holding the layer's current features.
-func (l *Layer) Relation() string {
-	if l.Storage == StorageGeneric {
-		return pgx.Identifier{"layer_features"}.Sanitize()
-	}
-	return pgx.Identifier{l.TableName}.Sanitize()
-}
-
-// HistoryRelation is the sanitized name of the table holding the layer's past versions.
-func (l *Layer) HistoryRelation() string {
-	if l.Storage == StorageGeneric {
-		return pgx.Identifier{"layer_features_history"}.Sanitize()
-	}
-	return pgx.Identifier{l.TableName + "_history"}.Sanitize()
-}
-
-// AttributeSQL is the SQL expression reading attribute a from the row alias alias, typed as the
-// catalog says. Names come from the catalog only; for generic layers the jsonb key is a bind
-// parameter-free literal built with quote-safe escaping of catalog names, which the catalog
-// restricts to [a-z0-9_].
-func (l *Layer) AttributeSQL(alias string, a Attribute) string {
-	if l.Storage != StorageGeneric {
-		return pgx.Identifier{alias, a.Name}.Sanitize()
-	}
-	key := quoteLiteral(a.Name)
-	col := pgx.Identifier{alias, "properties"}.Sanitize()
-	switch a.Type {
-	case "integer":
-		return fmt.Sprintf("(%s->>%s)::bigint", col, key)
-	case "number":
-		return fmt.Sprintf("(%s->>%s)::double precision", col, key)
-	case "boolean":
-		return fmt.Sprintf("(%s->>%s)::boolean", col, key)
-	case "date":
-		return fmt.Sprintf("(%s->>%s)::date", col, key)
-	case "datetime":
-		return fmt.Sprintf("(%s->>%s)::timestamptz", col, key)
-	case "json":
-		return fmt.Sprintf("(%s->%s)", col, key)
-	default:
-		return fmt.Sprintf("(%s->>%s)", col, key)
-	}
-}
-
-// LayerFilterSQL is the predicate restricting the layer's relation to its own rows (generic layers
-// share one table) with the layer id as bind parameter $n; empty for table layers.
-func (l *Layer) LayerFilterSQL(alias string, n int) string {
-	if l.Storage != StorageGeneric {
-		return ""
-	}
-	return fmt.Sprintf("%s = $%d", pgx.Identifier{alias, "layer_id"}.Sanitize(), n)
-}
-
-// quoteLiteral quotes s as a SQL string literal. It is used only for attribute names that the
-// catalog has already restricted to [a-z0-9_] (see validAttributeName); the doubling of quotes
-// makes it safe even so.
-func quoteLiteral(s string) string {
-	out := []byte{'\''}
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\'' {
-			out = append(out, '\'')
-		}
-		out = append(out, s[i])
-	}
-	return string(append(out, '\''))
-}
-
 // Catalog is an immutable snapshot of the layer catalog. Readers hold a snapshot for the length
 // of a request; reloads swap in a new one atomically.
 type Catalog struct {
 	byID  map[string]*Layer
 	order []*Layer
+}
+
+// NewCatalog makes a catalog snapshot from layers, for tests and tools that need one without a
+// database; the layers are ordered by id as LoadCatalog orders them.
+func NewCatalog(layers ...*Layer) *Catalog {
+	c := &Catalog{byID: make(map[string]*Layer, len(layers)), order: slices.Clone(layers)}
+	slices.SortFunc(c.order, func(a, b *Layer) int { return strings.Compare(a.ID, b.ID) })
+	for _, l := range layers {
+		c.byID[l.ID] = l
+	}
+	return c
 }
 
 // Layer returns the layer with the given id.

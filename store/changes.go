@@ -34,7 +34,7 @@ func ParseChangeCursor(s string) (ChangeCursor, error) {
 	c, err1 := strconv.ParseInt(commit, 10, 64)
 	q, err2 := strconv.ParseInt(seq, 10, 64)
 	if !ok || err1 != nil || err2 != nil || c < 1 || q < 1 {
-		return ChangeCursor{}, fmt.Errorf("store: change cursor %q: %w: want 0 or a cursor this feed returned", s, ErrInvalid)
+		return ChangeCursor{}, fmt.Errorf("store: change cursor %q: %w", s, invalidf("want 0 or a cursor this feed returned"))
 	}
 	return ChangeCursor{Commit: c, Seq: q}, nil
 }
@@ -79,7 +79,7 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) (ChangePage, error) 
 			return err
 		}
 		if q.Since.Commit > maxCommit {
-			return fmt.Errorf("store: change cursor %s: %w: it is ahead of the feed (latest commit %d)", q.Since, ErrInvalid, maxCommit)
+			return fmt.Errorf("store: change cursor %s: %w", q.Since, invalidf("it is ahead of the feed (latest commit %d)", maxCommit))
 		}
 		layerIDs := make([]string, 0, len(q.Layers))
 		for _, l := range q.Layers {
@@ -114,7 +114,7 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) (ChangePage, error) 
 		return s.attachFeatures(ctx, tx, page.Changes, q.Attributes)
 	})
 	if err != nil {
-		return ChangePage{}, fmt.Errorf("store: changes: %w", err)
+		return ChangePage{}, fmt.Errorf("store: changes: %w", Classify(err))
 	}
 	if page.Changes == nil {
 		page.Changes = []Change{}
@@ -192,8 +192,8 @@ func (s *Store) attachFeatures(ctx context.Context, tx pgx.Tx, changes []Change,
 func featureVersionsSQL(l *Layer, attrs []Attribute) string {
 	return `WITH wanted AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS w(id, version))
 		SELECT f.id, f.version, ` + featureSQL(l, "f", attrs) + `
-		FROM ` + l.Relation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version
+		FROM ` + l.relation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version
 		UNION ALL
 		SELECT f.id, f.version, ` + featureSQL(l, "f", attrs) + `
-		FROM ` + l.HistoryRelation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version`
+		FROM ` + l.historyRelation() + ` f JOIN wanted w ON w.id = f.id AND w.version = f.version`
 }

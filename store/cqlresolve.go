@@ -80,10 +80,10 @@ type layerResolver struct {
 	visible []Attribute
 }
 
-// Resolver returns the cql2.Resolver for the layer's rows under alias for a caller who may see
+// resolver returns the cql2.Resolver for the layer's rows under alias for a caller who may see
 // visible (nil: the public attributes). It refuses attributes the caller may not see, json and
 // unknown ones with a *cql2.Error naming the property.
-func (l *Layer) Resolver(alias string, visible []Attribute) cql2.Resolver {
+func (l *Layer) resolver(alias string, visible []Attribute) cql2.Resolver {
 	return layerResolver{l, alias, visible}
 }
 
@@ -118,7 +118,7 @@ func (r layerResolver) Column(name string) (cql2.Column, error) {
 func (l *Layer) queryableColumn(alias string, q Queryable) cql2.Column {
 	switch {
 	case q.Attribute != nil:
-		return cql2.Column{SQL: l.AttributeSQL(alias, *q.Attribute), Type: q.Type}
+		return cql2.Column{SQL: l.attributeSQL(alias, *q.Attribute), Type: q.Type}
 	case q.Name == GeometryProperty:
 		return cql2.Column{SQL: pgx.Identifier{alias, "geom"}.Sanitize(), Type: cql2.TypeGeometry, SRID: geo.SRIDWGS84}
 	default:
@@ -126,16 +126,27 @@ func (l *Layer) queryableColumn(alias string, q Queryable) cql2.Column {
 	}
 }
 
-// FilterSQL compiles a CQL2 filter on the layer's rows under alias into a SQL predicate whose
-// parameters are numbered from opt.FirstParam, for a caller who may see the attributes visible
-// (nil: the public ones). Errors wrap cql2.ErrProperty or cql2.ErrType and their messages are
-// written for the client (they name the property, never SQL). Tiles can use it for ?filter=.
-func (l *Layer) FilterSQL(alias string, visible []Attribute, e cql2.Expr, opt cql2.Options) (string, []any, error) {
-	sql, args, err := cql2.Compile(e, l.Resolver(alias, visible), opt)
+// filterSQL compiles a CQL2 filter on the layer's rows under alias into a SQL predicate, for a
+// caller who may see the attributes visible (nil: the public ones), binding its values in a.
+// Geometry literals are in crs (zero: CRS84). Errors wrap cql2.ErrProperty or cql2.ErrType and
+// their messages are written for the client (they name the property, never SQL).
+func (l *Layer) filterSQL(alias string, visible []Attribute, e cql2.Expr, crs geo.CRS, a *args) (string, error) {
+	sql, vals, err := cql2.Compile(e, l.resolver(alias, visible), cql2.Options{FirstParam: len(*a) + 1, CRS: crs})
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	return sql, args, nil
+	*a = append(*a, vals...)
+	return sql, nil
+}
+
+// CheckFilter reports whether filter e can be evaluated on the layer's public attributes, with
+// geometry literals in crs (zero: CRS84): the check the tile service makes before it looks in
+// its cache, so that a filter naming a personal or unknown property is refused even when no
+// statement runs. Errors are those of filterSQL.
+func (l *Layer) CheckFilter(e cql2.Expr, crs geo.CRS) error {
+	var a args
+	_, err := l.filterSQL("t", nil, e, crs, &a)
+	return err
 }
 
 // quoteName quotes a client-supplied name for a message, cut short.

@@ -53,7 +53,7 @@ func (s *Store) LoadDemo(ctx context.Context, opt DemoOptions) (DemoResult, erro
 		opt.Seed = 70
 	}
 	if opt.Parcels < 1 {
-		return DemoResult{}, fmt.Errorf("store: demo: %w: parcels must be at least 1", ErrInvalid)
+		return DemoResult{}, fmt.Errorf("store: demo: %w", invalidf("parcels must be at least 1"))
 	}
 	var res DemoResult
 	err := s.withActor(ctx, "demo", func(tx pgx.Tx) error {
@@ -112,7 +112,7 @@ func (s *Store) LoadDemo(ctx context.Context, opt DemoOptions) (DemoResult, erro
 		return err
 	})
 	if err != nil {
-		return DemoResult{}, fmt.Errorf("store: demo: %w", constraintError(err))
+		return DemoResult{}, fmt.Errorf("store: demo: %w", Classify(err))
 	}
 	return res, nil
 }

@@ -33,7 +33,7 @@ func propertiesSQL(l *Layer, alias string, attrs []Attribute) string {
 			}
 			b.WriteString(quoteLiteral(a.Name))
 			b.WriteString(", ")
-			b.WriteString(l.AttributeSQL(alias, a))
+			b.WriteString(l.attributeSQL(alias, a))
 		}
 		b.WriteString(")")
 		parts = append(parts, b.String())

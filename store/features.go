@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // This file serves OGC API – Features items: one layer's features selected by bbox, time and a
@@ -38,9 +38,6 @@ type SortKey struct {
 type TimeRange struct {
 	Start, End time.Time
 }
-
-// vietnam is the legal time zone of the dates in the data (UTC+7, no daylight saving time).
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // FeatureQuery selects features of one layer.
 type FeatureQuery struct {
@@ -107,9 +104,6 @@ func (c pageCursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// ErrCursor is a page cursor that is malformed or was made for another sort order.
-var ErrCursor = fmt.Errorf("%w: page cursor", ErrInvalid)
-
 func decodeCursor(s string, sort []SortKey) (pageCursor, error) {
 	var c pageCursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
@@ -152,7 +146,7 @@ func (l *Layer) sortColumns(alias string, keys []SortKey, visible []Attribute) (
 	for i, k := range keys {
 		q, ok := l.Queryable(k.Property, visible)
 		if !ok || q.Type == cql2.TypeGeometry {
-			return nil, fmt.Errorf("store: %w: cannot sort %s by %s", ErrInvalid, l.ID, quoteName(k.Property))
+			return nil, fmt.Errorf("store: %w", invalidf("cannot sort %s by %s", l.ID, quoteName(k.Property)))
 		}
 		out[i] = sortColumn{sql: l.queryableColumn(alias, q).SQL, cast: castOf[q.Type], desc: k.Desc}
 	}
@@ -238,11 +232,11 @@ func geoJSONDigits(crs geo.CRS) int {
 // lon/lat is followed, and the column is never transformed, so its index serves.
 func bboxSQL(geomSQL string, b orb.Bound, crs geo.CRS, a *args) (string, error) {
 	if geo.AxisOrderLatLon(crs) {
-		b = orb.Bound{Min: orb.Point{b.Min[1], b.Min[0]}, Max: orb.Point{b.Max[1], b.Max[0]}}
+		b = cql2.SwapXY(b).(orb.Bound)
 	}
 	if !crs.Projected {
 		if err := geo.ValidateLonLatBound(b); err != nil {
-			return "", fmt.Errorf("store: %w: %v", ErrInvalid, err)
+			return "", fmt.Errorf("store: %w", invalidf("%s", ClientMessage(err)))
 		}
 	}
 	env := "ST_MakeEnvelope(" + a.add(b.Min[0]) + "::float8, " + a.add(b.Min[1]) + "::float8, " +
@@ -264,7 +258,7 @@ func bboxSQL(geomSQL string, b orb.Bound, crs geo.CRS, a *args) (string, error) 
 // timeSQL is the predicate "the row's valid time intersects r".
 func (l *Layer) timeSQL(alias string, r TimeRange, a *args) (string, error) {
 	if l.Temporal == nil {
-		return "", fmt.Errorf("store: %w: layer %s has no time", ErrInvalid, l.ID)
+		return "", fmt.Errorf("store: %w", invalidf("layer %s has no time", l.ID))
 	}
 	var parts []string
 	bound := func(attr string, t time.Time, op string) error {
@@ -272,10 +266,10 @@ func (l *Layer) timeSQL(alias string, r TimeRange, a *args) (string, error) {
 		if !ok {
 			return fmt.Errorf("store: layer %s: temporal attribute %s is not in the catalog", l.ID, attr)
 		}
-		col := l.AttributeSQL(alias, at)
+		col := l.attributeSQL(alias, at)
 		var v string
 		if at.Type == "date" {
-			v = a.add(t.In(vietnam).Format(time.DateOnly)) + "::text::date"
+			v = a.add(vntime.Date(t)) + "::text::date"
 		} else {
 			v = a.add(t) + "::timestamptz"
 		}
@@ -313,7 +307,7 @@ func (l *Layer) selectedAttributes(names []string, visible []Attribute) ([]Attri
 	for _, n := range names {
 		i := slices.IndexFunc(visible, func(a Attribute) bool { return a.Name == n })
 		if i < 0 {
-			return nil, fmt.Errorf("store: %w: %s has no property %s the caller may see", ErrInvalid, l.ID, quoteName(n))
+			return nil, fmt.Errorf("store: %w", invalidf("%s has no property %s the caller may see", l.ID, quoteName(n)))
 		}
 		out = append(out, visible[i])
 	}
@@ -324,8 +318,7 @@ func (l *Layer) selectedAttributes(names []string, visible []Attribute) ([]Attri
 func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 	l := q.Layer
 	var where []string
-	if f := l.LayerFilterSQL(alias, len(*a)+1); f != "" {
-		*a = append(*a, l.ID)
+	if f := l.ownRows(alias, a); f != "" {
 		where = append(where, f)
 	}
 	geomSQL := pgx.Identifier{alias, "geom"}.Sanitize()
@@ -348,11 +341,10 @@ func (q *FeatureQuery) whereSQL(alias string, a *args) ([]string, error) {
 		where = append(where, w)
 	}
 	if q.Filter != nil {
-		w, fargs, err := l.FilterSQL(alias, q.Visible, q.Filter, cql2.Options{FirstParam: len(*a) + 1, CRS: q.FilterCRS})
+		w, err := l.filterSQL(alias, q.Visible, q.Filter, q.FilterCRS, a)
 		if err != nil {
-			return nil, fmt.Errorf("store: filter on %s: %w", l.ID, err)
+			return nil, fmt.Errorf("store: filter on %s: %w", l.ID, Classify(err))
 		}
-		*a = append(*a, fargs...)
 		where = append(where, w)
 	}
 	return where, nil
@@ -370,10 +362,10 @@ func whereClause(where []string) string {
 func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, error) {
 	l := q.Layer
 	if l == nil {
-		return FeaturePage{}, fmt.Errorf("store: features: %w: no layer", ErrInvalid)
+		return FeaturePage{}, fmt.Errorf("store: features: %w", invalidf("no layer"))
 	}
 	if q.Limit < 1 || q.Limit > MaxFeatureLimit {
-		return FeaturePage{}, fmt.Errorf("store: features: %w: limit %d outside 1..%d", ErrInvalid, q.Limit, MaxFeatureLimit)
+		return FeaturePage{}, fmt.Errorf("store: features: %w", invalidf("limit %d outside 1..%d", q.Limit, MaxFeatureLimit))
 	}
 	if q.CRS.SRID == 0 {
 		q.CRS = geo.CRS84
@@ -398,9 +390,9 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, erro
 	}
 
 	var a args
-	rel := l.Relation()
+	rel := l.relation()
 	if q.AsOf != nil {
-		rel = l.AsOfRelation(a.add(*q.AsOf) + "::timestamptz")
+		rel = l.asOfRelation(a.add(*q.AsOf) + "::timestamptz")
 	}
 	where, err := q.whereSQL(alias, &a)
 	if err != nil {
@@ -452,7 +444,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (FeaturePage, erro
 		return rs.Err()
 	})
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
-		return FeaturePage{}, fmt.Errorf("store: features of %s: %w", l.ID, queryError(err))
+		return FeaturePage{}, fmt.Errorf("store: features of %s: %w", l.ID, Classify(err))
 	}
 
 	more := len(rows) > q.Limit
@@ -493,20 +485,19 @@ func (s *Store) Feature(ctx context.Context, l *Layer, id int64, crs geo.CRS, pr
 	const alias = "t"
 	var a args
 	where := []string{pgx.Identifier{alias, "id"}.Sanitize() + " = " + a.add(id)}
-	if f := l.LayerFilterSQL(alias, len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows(alias, &a); f != "" {
 		where = append(where, f)
 	}
 	geom := outputGeometrySQL(pgx.Identifier{alias, "geom"}.Sanitize(), crs, &a)
 	sql := `SELECT json_build_object('type', 'Feature', 'id', ` + pgx.Identifier{alias, "id"}.Sanitize() +
 		`, 'geometry', ST_AsGeoJSON(` + geom + `, ` + strconv.Itoa(geoJSONDigits(crs)) + `, 0)::json, 'properties', ` +
-		propertiesSQL(l, alias, attrs) + `)::text FROM ` + l.Relation() + ` AS ` + alias + whereClause(where)
+		propertiesSQL(l, alias, attrs) + `)::text FROM ` + l.relation() + ` AS ` + alias + whereClause(where)
 	var out []byte
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&out); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+			return nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 		}
-		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, queryError(err))
+		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, Classify(err))
 	}
 	return out, nil
 }
@@ -525,40 +516,16 @@ func (s *Store) TemporalExtent(ctx context.Context, l *Layer) (start, end *time.
 	const alias = "t"
 	var a args
 	where := ""
-	if f := l.LayerFilterSQL(alias, 1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows(alias, &a); f != "" {
 		where = " WHERE " + f
 	}
-	s1, e1 := l.AttributeSQL(alias, sa), l.AttributeSQL(alias, ea)
+	s1, e1 := l.attributeSQL(alias, sa), l.attributeSQL(alias, ea)
 	// An open end anywhere makes the extent open on that side.
 	sql := `SELECT CASE WHEN bool_or(` + s1 + ` IS NULL) THEN NULL ELSE min(` + s1 + `)::timestamptz END,
 		CASE WHEN bool_or(` + e1 + ` IS NULL) THEN NULL ELSE max(` + e1 + `)::timestamptz END
-		FROM ` + l.Relation() + ` AS ` + alias + where
+		FROM ` + l.relation() + ` AS ` + alias + where
 	if err := s.pool.QueryRow(ctx, sql, a...).Scan(&start, &end); err != nil {
-		return nil, nil, fmt.Errorf("store: temporal extent of %s: %w", l.ID, queryError(err))
+		return nil, nil, fmt.Errorf("store: temporal extent of %s: %w", l.ID, Classify(err))
 	}
 	return start, end, nil
-}
-
-// queryError turns the PostgreSQL errors a client's input can cause into ErrInvalid (a
-// geometry PostGIS cannot use, a value out of a type's range) and a statement timeout into
-// ErrTimeout; the rest pass through to be logged as server errors.
-func queryError(err error) error {
-	if le := lockError(err); le != nil {
-		return le
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "57014": // query_canceled: statement_timeout (client cancellations surface as ctx errors)
-			return fmt.Errorf("%w: %w", ErrTimeout, err)
-		case "22003", "22008", "22007", "22P02", "22023":
-			return &DBError{Kind: ErrInvalid, Message: "a value in the request is out of range", cause: err}
-		case "XX000":
-			// GEOS or PROJ refusing a geometry the client sent (self-intersecting, unprojectable).
-			// Their messages describe internals; the client learns only which input to check.
-			return &DBError{Kind: ErrInvalid, Message: "a geometry in the request cannot be used (is it valid, and in the CRS it claims?)", cause: err}
-		}
-	}
-	return err
 }

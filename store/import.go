@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +25,12 @@ import (
 // written. It wraps ErrInvalid.
 var ErrTooManyRejected = fmt.Errorf("%w: too many features rejected", ErrInvalid)
 
+// optionError is an import option the import cannot take: an ErrInvalid whose client message is
+// the option's, and that still is (errors.As) the *importer.OptionError naming the option.
+func optionError(err error) error {
+	return &Error{Kind: ErrInvalid, Message: ClientMessage(err), cause: err}
+}
+
 // ImportError is an import that did not commit, with the findings so far. Its message is
 // written for the person who ran the import; it never contains SQL.
 type ImportError struct {
@@ -37,7 +42,10 @@ type ImportError struct {
 }
 
 func (e *ImportError) Error() string { return fmt.Sprintf("store: import %d: %s", e.ID, e.Msg) }
-func (e *ImportError) Unwrap() error { return e.err }
+
+// ClientMessage is Msg: it is written for the person who ran the import.
+func (e *ImportError) ClientMessage() string { return e.Msg }
+func (e *ImportError) Unwrap() error         { return e.err }
 
 // Import is one import job: NewImport records it, Run does it.
 type Import struct {
@@ -120,10 +128,10 @@ func (im *Import) setPhase(p string) { im.phase.Store(&p) }
 func (s *Store) NewImport(ctx context.Context, opt importer.Options) (*Import, error) {
 	opt.Key, opt.Map = slices.Clone(opt.Key), maps.Clone(opt.Map)
 	if err := opt.Normalize(); err != nil {
-		return nil, fmt.Errorf("store: import: %w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("store: import: %w", optionError(err))
 	}
 	optionErr := func(option, format string, args ...any) error {
-		return fmt.Errorf("store: import: %w: %w", ErrInvalid, &importer.OptionError{Option: option, Msg: fmt.Sprintf(format, args...)})
+		return fmt.Errorf("store: import: %w", optionError(&importer.OptionError{Option: option, Msg: fmt.Sprintf(format, args...)}))
 	}
 	if opt.Create {
 		var exists bool
@@ -131,7 +139,7 @@ func (s *Store) NewImport(ctx context.Context, opt importer.Options) (*Import, e
 			return nil, fmt.Errorf("store: import: %w", err)
 		}
 		if exists {
-			return nil, fmt.Errorf("store: import: %w: layer %s already exists", ErrConflict, opt.Layer)
+			return nil, fmt.Errorf("store: import: %w", clientError(ErrConflict, "layer %s already exists", opt.Layer))
 		}
 	} else {
 		l, ok := s.Catalog().Layer(opt.Layer)
@@ -142,7 +150,7 @@ func (s *Store) NewImport(ctx context.Context, opt importer.Options) (*Import, e
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("store: import: layer %s: %w", opt.Layer, ErrNotFound)
+			return nil, fmt.Errorf("store: import: %w", clientError(ErrNotFound, "no layer %s", opt.Layer))
 		}
 		if len(opt.Key) == 0 {
 			opt.Key = importer.DefaultKey(l.TableName)
@@ -197,7 +205,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opt importer.Options) (
 // is under way has returned: to abandon a reader blocked on the network, close it.
 func (im *Import) Run(ctx context.Context, r io.Reader) (*importer.Result, error) {
 	if im.ran.Swap(true) {
-		return nil, fmt.Errorf("store: import %d: %w: already run", im.id, ErrConflict)
+		return nil, fmt.Errorf("store: %w", clientError(ErrConflict, "import %d has already run", im.id))
 	}
 	im.started = time.Now()
 	im.setPhase("reading")
@@ -282,17 +290,13 @@ func publicMessage(err error) string {
 	var re *geojson.ReadError
 	switch {
 	case errors.As(err, &re):
-		return "reading the input failed after " + fmt.Sprint(re.Offset) + " bytes: " + re.Err.Error() + "; nothing was written"
+		return "reading the input failed after " + fmt.Sprint(re.Offset) + " bytes: " + ClientMessage(re.Err) + "; nothing was written"
 	case errors.Is(err, geojson.ErrInvalid), errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS):
-		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "geo: "), "geojson: ") + "; nothing was written"
-	case errors.As(err, &dbe):
+		return ClientMessage(err) + "; nothing was written"
+	case errors.As(err, &dbe) && dbe.cause != nil && (errors.Is(dbe, ErrInvalid) || errors.Is(dbe, ErrConflict)):
 		return "the database refused the data: " + dbe.Message + "; nothing was written"
 	case errors.Is(err, ErrInvalid), errors.Is(err, importer.ErrInvalid):
-		msg := err.Error()
-		for _, p := range []string{"store: ", "invalid: ", "invalid import: "} {
-			msg = strings.TrimPrefix(msg, p)
-		}
-		return msg
+		return ClientMessage(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "cancelled; nothing was written"
 	}
@@ -302,7 +306,7 @@ func publicMessage(err error) string {
 // tooMany is the error for an import with more rejections than allowed.
 func tooMany(rejected int64, max int) error {
 	if max > 0 {
-		return fmt.Errorf("%w: %d features rejected, more than the %d allowed; nothing was written (see the report)", ErrTooManyRejected, rejected, max)
+		return clientError(ErrTooManyRejected, "%d features rejected, more than the %d allowed; nothing was written (see the report)", rejected, max)
 	}
-	return fmt.Errorf("%w: %d features rejected; nothing was written (see the report: fix them, or allow rejections to commit the accepted features anyway)", ErrTooManyRejected, rejected)
+	return clientError(ErrTooManyRejected, "%d features rejected; nothing was written (see the report: fix them, or allow rejections to commit the accepted features anyway)", rejected)
 }

@@ -54,7 +54,7 @@ func (s *Store) ImportRecord(ctx context.Context, id int64) (ImportRecord, error
 	}
 	r, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importColumns+`, report FROM imports WHERE id = $1`, id), true)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return ImportRecord{}, fmt.Errorf("store: import %d: %w", id, ErrNotFound)
+		return ImportRecord{}, fmt.Errorf("store: %w", clientError(ErrNotFound, "no import %d", id))
 	}
 	if err != nil {
 		return ImportRecord{}, fmt.Errorf("store: import %d: %w", id, err)

@@ -39,7 +39,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		var counts []byte
 		err := tx.QueryRow(ctx, `SELECT layer_id, mode, state, counts FROM imports WHERE id = $1`, id).Scan(&layerID, &mode, &state, &counts)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w", ErrNotFound)
+			return clientError(ErrNotFound, "no import %d", id)
 		}
 		if err != nil {
 			return err
@@ -55,13 +55,13 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		}
 		switch {
 		case mode == "demo":
-			return fmt.Errorf("%w: the demo is not reverted; load the demo again instead", ErrConflict)
+			return clientError(ErrConflict, "the demo is not reverted; load the demo again instead")
 		case state == importer.StateReverted:
-			return fmt.Errorf("%w: already reverted", ErrConflict)
+			return clientError(ErrConflict, "import %d is already reverted", id)
 		case state == importer.StateRunning:
-			return fmt.Errorf("%w: still running; cancel it instead", ErrConflict)
+			return clientError(ErrConflict, "import %d is still running; cancel it instead", id)
 		case state != importer.StateCommitted:
-			return fmt.Errorf("%w: it did not commit (state %s), so there is nothing to revert", ErrConflict, state)
+			return clientError(ErrConflict, "import %d did not commit (state %s), so there is nothing to revert", id, state)
 		}
 		var c importer.Counts
 		_ = json.Unmarshal(counts, &c)
@@ -97,7 +97,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 			return err
 		}
 		if len(changed) > 0 {
-			return fmt.Errorf("%w: features changed after the import: %s; revert those changes first", ErrConflict, strings.Join(changed, ", "))
+			return clientError(ErrConflict, "features changed after the import: %s; revert those changes first", strings.Join(changed, ", "))
 		}
 
 		rel, hist := ident(tableName), ident(tableName+"_history")
@@ -122,7 +122,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		tag, err := tx.Exec(ctx, `DELETE FROM `+rel+` WHERE id IN (
 			SELECT feature_id FROM changes WHERE import_id = $1 AND layer = $2 AND op = 'insert')`, id, layerID)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		res.Deleted = tag.RowsAffected()
 		tag, err = tx.Exec(ctx, `INSERT INTO `+rel+` (id, `+list("")+`)
@@ -130,20 +130,20 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 			JOIN changes c ON h.id = c.feature_id AND h.version = c.version - 1
 			WHERE c.import_id = $1 AND c.layer = $2 AND c.op = 'delete'`, id, layerID)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		res.Reinserted = tag.RowsAffected()
 		tag, err = tx.Exec(ctx, `UPDATE `+rel+` t SET (`+list("")+`) = ROW(`+list("h.")+`)
 			FROM changes c JOIN `+hist+` h ON h.id = c.feature_id AND h.version = c.version - 1
 			WHERE c.import_id = $1 AND c.layer = $2 AND c.op = 'update' AND t.id = c.feature_id`, id, layerID)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		res.Restored = tag.RowsAffected()
 		if c.LayerCreated && generic {
 			tag, err := tx.Exec(ctx, `DELETE FROM layers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = $1)`, layerID)
 			if err != nil {
-				return constraintError(err)
+				return Classify(err)
 			}
 			layerRemoved = tag.RowsAffected() == 1
 			res.LayerRemoved = layerRemoved
@@ -158,7 +158,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 	})
 	if err != nil {
 		var dbe *DBError
-		if cerr := constraintError(err); errors.As(cerr, &dbe) {
+		if cerr := Classify(err); errors.As(cerr, &dbe) {
 			return RevertResult{}, fmt.Errorf("store: revert import %d: %w", id, cerr)
 		}
 		return RevertResult{}, fmt.Errorf("store: revert import %d: %w", id, err)

@@ -86,14 +86,14 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*importer.Result, e
 		run.step("indexes")
 	}
 	if run.rd.Read() == 0 {
-		return nil, fmt.Errorf("%w: the input holds no features", ErrInvalid)
+		return nil, invalidf("the input holds no features")
 	}
 	rejected := run.rd.Rejected() + run.sqlRej
 	if err := run.checkRejected(); err != nil {
 		return nil, err
 	}
 	if rejected == run.rd.Read() {
-		return nil, fmt.Errorf("%w: all %d features were rejected; nothing was written (see the report)", ErrInvalid, rejected)
+		return nil, invalidf("all %d features were rejected; nothing was written (see the report)", rejected)
 	}
 	state := importer.StateCommitted
 	if im.opt.DryRun {
@@ -127,7 +127,7 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*importer.Result, e
 		return nil, fmt.Errorf("import %d: %w", im.id, errLeaseLost)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, constraintError(err)
+		return nil, Classify(err)
 	}
 	if run.t.Create {
 		if _, err := s.LoadCatalog(ctx); err != nil {
@@ -314,7 +314,7 @@ func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error 
 			if perr := stop(); perr != nil && !errors.Is(perr, context.Canceled) {
 				return perr
 			}
-			return constraintError(err)
+			return Classify(err)
 		}
 		if src.done {
 			if err := stop(); err != nil {

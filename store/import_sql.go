@@ -421,7 +421,7 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 		}
 		tag, err := tx.Exec(ctx, sql, args...)
 		if err != nil {
-			return constraintError(err)
+			return Classify(err)
 		}
 		run.counts.Deleted = tag.RowsAffected()
 	}
@@ -442,7 +442,7 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 	tag, err := tx.Exec(ctx, `INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
 		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL, args...)
 	if err != nil {
-		return constraintError(err)
+		return Classify(err)
 	}
 	run.counts.Inserted += tag.RowsAffected()
 	return nil
@@ -475,7 +475,7 @@ func (run *importRun) upsert(ctx context.Context, tx pgx.Tx, rel, insertCols, se
 		SELECT (SELECT count(*) FROM p WHERE tid IS NOT NULL), (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)`,
 		args...).Scan(&matched, &updated, &inserted)
 	if err != nil {
-		return constraintError(err)
+		return Classify(err)
 	}
 	run.counts.Updated += updated
 	run.counts.Unchanged += matched - updated
@@ -500,7 +500,7 @@ func (run *importRun) createLayer(ctx context.Context, tx pgx.Tx) error {
 		VALUES ($1, $2, $3, 'generic', $4, $5, 'public')`,
 		run.im.opt.Layer, run.im.opt.Title, fmt.Sprintf("imported from %s (import %d)", run.im.opt.Source, run.im.id), run.layerType, b)
 	if err != nil {
-		return constraintError(err)
+		return Classify(err)
 	}
 	run.counts.LayerCreated = true
 	return nil
@@ -565,7 +565,7 @@ func (run *importRun) rebuildIndexes(ctx context.Context, tx pgx.Tx) error {
 	for _, def := range run.droppedIndexes {
 		if _, err := tx.Exec(ctx, def); err != nil {
 			// A unique index refusing the layer's rows is the import's fault, said as such.
-			return constraintError(fmt.Errorf("offline: rebuild an index: %w", err))
+			return Classify(fmt.Errorf("offline: rebuild an index: %w", err))
 		}
 	}
 	run.droppedIndexes = nil

@@ -67,7 +67,7 @@ func (run *importRun) resolveTarget(ctx context.Context, tx pgx.Tx) (*importTarg
 	}
 	l, ok := run.im.s.Catalog().Layer(opt.Layer)
 	if !ok {
-		return nil, fmt.Errorf("layer %s: %w", opt.Layer, ErrNotFound)
+		return nil, clientError(ErrNotFound, "no layer %s", opt.Layer)
 	}
 	t.layer, t.GeometryType = l, l.GeometryType
 	t.Generic = l.Storage == StorageGeneric

@@ -50,10 +50,10 @@ const keyPrefixLen = 8
 // CreateKey stores a new key and returns it with its secret, which is never recoverable later.
 func (s *Store) CreateKey(ctx context.Context, nk NewKey) (APIKey, string, error) {
 	if strings.TrimSpace(nk.Name) == "" {
-		return APIKey{}, "", fmt.Errorf("store: key: %w: a name is required", ErrInvalid)
+		return APIKey{}, "", fmt.Errorf("store: key: %w", invalidf("a name is required"))
 	}
 	if nk.ExpiresAt != nil && !nk.ExpiresAt.After(time.Now()) {
-		return APIKey{}, "", fmt.Errorf("store: key: %w: expiry %s is in the past", ErrInvalid, nk.ExpiresAt.Format(time.DateOnly))
+		return APIKey{}, "", fmt.Errorf("store: key: %w", invalidf("expiry %s is in the past", nk.ExpiresAt.Format(time.DateOnly)))
 	}
 	prefix := randomToken(6)[:keyPrefixLen]
 	prefix = strings.ToLower(strings.Map(func(r rune) rune {
@@ -73,7 +73,7 @@ func (s *Store) CreateKey(ctx context.Context, nk NewKey) (APIKey, string, error
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
 		nk.Name, prefix, hash[:], nk.Scopes, nk.RateLimit, nk.ExpiresAt, nk.CreatedBy).Scan(&k.ID, &k.CreatedAt)
 	if err != nil {
-		return APIKey{}, "", fmt.Errorf("store: create key: %w", constraintError(err))
+		return APIKey{}, "", fmt.Errorf("store: create key: %w", Classify(err))
 	}
 	return k, token, nil
 }
@@ -85,10 +85,6 @@ func randomToken(n int) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-// ErrBadKey is a presented key that is malformed, unknown, revoked or expired. It deliberately
-// does not say which.
-var ErrBadKey = errors.New("invalid API key")
 
 // Authenticate finds the key a client presented and checks its secret in constant time.
 func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (APIKey, error) {
@@ -128,7 +124,7 @@ func (s *Store) keyByPrefix(ctx context.Context, prefix string) (APIKey, error) 
 		return APIKey{}, ErrNotFound
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("store: key: %w", err)
+		return APIKey{}, fmt.Errorf("store: key: %w", Classify(err))
 	}
 	return k, nil
 }
@@ -137,11 +133,11 @@ func (s *Store) keyByPrefix(ctx context.Context, prefix string) (APIKey, error) 
 func (s *Store) Keys(ctx context.Context) ([]APIKey, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys ORDER BY id DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("store: keys: %w", err)
+		return nil, fmt.Errorf("store: keys: %w", Classify(err))
 	}
 	keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIKey, error) { return scanKey(r) })
 	if err != nil {
-		return nil, fmt.Errorf("store: keys: %w", err)
+		return nil, fmt.Errorf("store: keys: %w", Classify(err))
 	}
 	return keys, nil
 }
@@ -151,10 +147,10 @@ func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (APIKey, error
 	k, err := scanKey(s.pool.QueryRow(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 		WHERE id::text = $1 OR prefix = $1 RETURNING `+keyColumns, idOrPrefix))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("store: key %s: %w", idOrPrefix, ErrNotFound)
+		return APIKey{}, fmt.Errorf("store: %w", clientError(ErrNotFound, "no key %q", idOrPrefix))
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("store: revoke key: %w", err)
+		return APIKey{}, fmt.Errorf("store: revoke key: %w", Classify(err))
 	}
 	return k, nil
 }
@@ -167,7 +163,7 @@ func (s *Store) TouchKeys(ctx context.Context, ids []int64, at time.Time) error 
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = ANY($1)`, ids, at)
 	if err != nil {
-		return fmt.Errorf("store: touch keys: %w", err)
+		return fmt.Errorf("store: touch keys: %w", Classify(err))
 	}
 	return nil
 }

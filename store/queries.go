@@ -84,11 +84,11 @@ func (s *Store) AdminUnitsAt(ctx context.Context, p Point, date time.Time) ([]Ad
 	pt := pointSQL(p, &a)
 	rows, err := s.pool.Query(ctx, adminUnitsAtSQL(pt, &a, date), a...)
 	if err != nil {
-		return nil, fmt.Errorf("store: admin units at point: %w", queryError(err))
+		return nil, fmt.Errorf("store: admin units at point: %w", Classify(err))
 	}
 	units, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AdminUnitRef, error) { return scanAdminUnit(r) })
 	if err != nil {
-		return nil, fmt.Errorf("store: admin units at point: %w", queryError(err))
+		return nil, fmt.Errorf("store: admin units at point: %w", Classify(err))
 	}
 	return units, nil
 }
@@ -132,7 +132,7 @@ func parcelSource(opt ParcelOptions, a *args) string {
 		return "parcels"
 	}
 	l := &Layer{ID: "parcels", Storage: StorageTable, TableName: "parcels", Attributes: parcelAttributes}
-	return l.AsOfRelation(a.add(*opt.AsOf) + "::timestamptz")
+	return l.asOfRelation(a.add(*opt.AsOf) + "::timestamptz")
 }
 
 // parcelAttributes are the parcel columns the lookups read.
@@ -197,7 +197,7 @@ func (s *Store) ParcelsAt(ctx context.Context, p Point, date time.Time, opt Parc
 		return err
 	})
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, nil, fmt.Errorf("store: parcels at point: %w", queryError(err))
+		return nil, nil, fmt.Errorf("store: parcels at point: %w", Classify(err))
 	}
 	return parcels, units, nil
 }
@@ -209,10 +209,10 @@ func (s *Store) ParcelByKey(ctx context.Context, commune string, sheet, number i
 	p, err := scanParcelWith(s.pool.QueryRow(ctx, `SELECT `+parcelSelect(opt)+` FROM `+parcelSource(opt, &a)+` p
 		WHERE p.commune_code = $1 AND p.sheet_no = $2 AND p.parcel_no = $3`, a...), opt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Parcel{}, nil, fmt.Errorf("store: parcel %s/%d/%d: %w", commune, sheet, number, ErrNotFound)
+		return Parcel{}, nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no parcel %d on sheet %d of commune %s", number, sheet, commune))
 	}
 	if err != nil {
-		return Parcel{}, nil, fmt.Errorf("store: parcel %s/%d/%d: %w", commune, sheet, number, queryError(err))
+		return Parcel{}, nil, fmt.Errorf("store: parcel %s/%d/%d: %w", commune, sheet, number, Classify(err))
 	}
 	u, err := scanAdminUnit(s.pool.QueryRow(ctx, `SELECT `+adminUnitColumns+` FROM admin_units a
 		WHERE a.code = $1 ORDER BY a.valid_from DESC NULLS LAST LIMIT 1`, commune))
@@ -220,7 +220,7 @@ func (s *Store) ParcelByKey(ctx context.Context, commune string, sheet, number i
 		return p, nil, nil
 	}
 	if err != nil {
-		return Parcel{}, nil, fmt.Errorf("store: commune %s: %w", commune, queryError(err))
+		return Parcel{}, nil, fmt.Errorf("store: commune %s: %w", commune, Classify(err))
 	}
 	return p, &u, nil
 }
@@ -251,7 +251,7 @@ func nearFeatureSQL(l *Layer, alias string) string {
 func (s *Store) collectNear(ctx context.Context, what, sql string, a args) ([]NearFeature, error) {
 	rows, err := s.pool.Query(ctx, sql, a...)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, queryError(err))
+		return nil, fmt.Errorf("store: %s: %w", what, Classify(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (NearFeature, error) {
 		var f NearFeature
@@ -261,7 +261,7 @@ func (s *Store) collectNear(ctx context.Context, what, sql string, a args) ([]Ne
 		return f, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, queryError(err))
+		return nil, fmt.Errorf("store: %s: %w", what, Classify(err))
 	}
 	return out, nil
 }
@@ -271,7 +271,7 @@ func (s *Store) collectNear(ctx context.Context, what, sql string, a args) ([]Ne
 // box that certainly holds the circle.
 func (s *Store) Nearby(ctx context.Context, l *Layer, lon, lat, radius float64, limit int) ([]NearFeature, error) {
 	if !(radius > 0 && radius <= MaxNearbyRadius) || limit < 1 || limit > MaxNearbyLimit {
-		return nil, fmt.Errorf("store: nearby: %w: radius or limit out of range", ErrInvalid)
+		return nil, fmt.Errorf("store: nearby: %w", invalidf("radius or limit out of range"))
 	}
 	var a args
 	pt := "ST_SetSRID(ST_MakePoint(" + a.add(lon) + "::float8, " + a.add(lat) + "::float8), 4326)"
@@ -280,12 +280,11 @@ func (s *Store) Nearby(ctx context.Context, l *Layer, lon, lat, radius float64, 
 		`t.geom && ST_Expand(` + pt + `, ` + a.add(dx) + `::float8, ` + a.add(dy) + `::float8)`,
 		`ST_DWithin(t.geom::geography, ` + pt + `::geography, ` + a.add(radius) + `::float8)`,
 	}
-	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("t", &a); f != "" {
 		where = append(where, f)
 	}
 	sql := `SELECT ST_Distance(t.geom::geography, ` + pt + `::geography), ` + nearFeatureSQL(l, "t") +
-		` FROM ` + l.Relation() + ` AS t WHERE ` + strings.Join(where, " AND ") +
+		` FROM ` + l.relation() + ` AS t WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY 1, t.id LIMIT ` + a.add(limit)
 	return s.collectNear(ctx, "nearby "+l.ID, sql, a)
 }
@@ -296,19 +295,17 @@ func (s *Store) Nearby(ctx context.Context, l *Layer, lon, lat, radius float64, 
 // degrees of longitude and latitude differ in length.
 func (s *Store) Nearest(ctx context.Context, l *Layer, lon, lat float64, k int) ([]NearFeature, error) {
 	if k < 1 || k > MaxNearestK {
-		return nil, fmt.Errorf("store: nearest: %w: k out of range", ErrInvalid)
+		return nil, fmt.Errorf("store: nearest: %w", invalidf("k out of range"))
 	}
 	var a args
 	pt := "ST_SetSRID(ST_MakePoint(" + a.add(lon) + "::float8, " + a.add(lat) + "::float8), 4326)"
 	layerWhere := ""
-	if f := l.LayerFilterSQL("c", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("c", &a); f != "" {
 		layerWhere = " WHERE " + f
 	}
 	kp := a.add(k)
 	layerWhere2 := ""
-	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("t", &a); f != "" {
 		layerWhere2 = " AND " + f
 	}
 	// r.d is the farthest true distance among the KNN candidates; lat and dy size the box.
@@ -316,11 +313,11 @@ func (s *Store) Nearest(ctx context.Context, l *Layer, lon, lat float64, k int) 
 	// reaches a millimetre further; LIMIT keeps the answer at k.
 	sql := `WITH knn AS (
 			SELECT ST_Distance(c.geom::geography, ` + pt + `::geography) AS d
-			FROM ` + l.Relation() + ` AS c` + layerWhere + `
+			FROM ` + l.relation() + ` AS c` + layerWhere + `
 			ORDER BY c.geom <-> ` + pt + ` LIMIT ` + kp + `),
 		r AS (SELECT max(d) AS d, (max(d) + 0.001) * 1.01 / 110574 AS dy FROM knn)
 		SELECT ST_Distance(t.geom::geography, ` + pt + `::geography), ` + nearFeatureSQL(l, "t") + `
-		FROM r, ` + l.Relation() + ` AS t
+		FROM r, ` + l.relation() + ` AS t
 		WHERE t.geom && ST_Expand(` + pt + `,
 				least(360, (r.d + 0.001) * 1.01 / (111319 * cos(radians(least(89, abs(` + a.add(lat) + `::float8) + r.dy))))), r.dy)
 		  AND ST_DWithin(t.geom::geography, ` + pt + `::geography, r.d + 0.001)` + layerWhere2 + `
@@ -361,11 +358,11 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 		req.Limit = MaxIntersectRows
 	}
 	if !(req.BufferM >= 0 && req.BufferM <= MaxBuffer) {
-		return nil, fmt.Errorf("store: intersect: %w: buffer out of range", ErrInvalid)
+		return nil, fmt.Errorf("store: intersect: %w", invalidf("buffer out of range"))
 	}
 	data, err := wkb.Marshal(req.Geometry)
 	if err != nil {
-		return nil, fmt.Errorf("store: intersect: %w: geometry: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("store: intersect: %w", invalidf("geometry: %s", ClientMessage(err)))
 	}
 	out := make([]LayerHits, 0, len(req.Layers))
 	for _, l := range req.Layers {
@@ -377,8 +374,7 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 			q = "ST_Transform(" + q + ", 4326)"
 		}
 		where := "ST_Intersects(c.geom, (SELECT q.g FROM q))"
-		if f := l.LayerFilterSQL("c", len(a)+1); f != "" {
-			a = append(a, l.ID)
+		if f := l.ownRows("c", &a); f != "" {
 			where += " AND " + f
 		}
 		// The overlap is measured only for the features returned, after the limit.
@@ -387,11 +383,11 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 			       CASE WHEN ST_Dimension(t.geom) = 2 AND ST_Dimension(q.g) = 2
 			            THEN ST_Area(ST_Transform(ST_Intersection(t.geom, q.g), 9212)) ELSE 0 END,
 			       ` + nearFeatureSQL(l, "t") + `
-			FROM q, (SELECT c.* FROM ` + l.Relation() + ` AS c WHERE ` + where + ` ORDER BY c.id LIMIT ` + a.add(req.Limit+1) + `) AS t
+			FROM q, (SELECT c.* FROM ` + l.relation() + ` AS c WHERE ` + where + ` ORDER BY c.id LIMIT ` + a.add(req.Limit+1) + `) AS t
 			ORDER BY t.id`
 		rows, err := s.pool.Query(ctx, sql, a...)
 		if err != nil {
-			return nil, fmt.Errorf("store: intersect %s: %w", l.ID, queryError(err))
+			return nil, fmt.Errorf("store: intersect %s: %w", l.ID, Classify(err))
 		}
 		hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (IntersectHit, error) {
 			var h IntersectHit
@@ -401,7 +397,7 @@ func (s *Store) Intersect(ctx context.Context, req IntersectRequest) ([]LayerHit
 			return h, err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("store: intersect %s: %w", l.ID, queryError(err))
+			return nil, fmt.Errorf("store: intersect %s: %w", l.ID, Classify(err))
 		}
 		lh := LayerHits{Layer: l.ID, Features: hits}
 		if len(hits) > req.Limit {
@@ -437,17 +433,17 @@ func (s *Store) ConstructionParcels(ctx context.Context, id int64) (Construction
 	err := s.pool.QueryRow(ctx, `SELECT id, permit_no, status, ST_Area(ST_Transform(geom, 9212))
 		FROM constructions WHERE id = $1`, id).Scan(&c.ID, &c.PermitNo, &c.Status, &c.FootprintM2)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("store: construction %d: %w", id, ErrNotFound)
+		return c, fmt.Errorf("store: %w", clientError(ErrNotFound, "no construction %d", id))
 	}
 	if err != nil {
-		return c, fmt.Errorf("store: construction %d: %w", id, queryError(err))
+		return c, fmt.Errorf("store: construction %d: %w", id, Classify(err))
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+parcelColumns+`, ST_Area(ST_Transform(ST_Intersection(p.geom, k.geom), 9212))
 		FROM constructions k JOIN parcels p ON ST_Intersects(p.geom, k.geom) AND NOT ST_Touches(p.geom, k.geom)
 		WHERE k.id = $1
 		ORDER BY 15 DESC, p.id`, id)
 	if err != nil {
-		return c, fmt.Errorf("store: parcels under construction %d: %w", id, queryError(err))
+		return c, fmt.Errorf("store: parcels under construction %d: %w", id, Classify(err))
 	}
 	c.Parcels, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ParcelOverlap, error) {
 		var o ParcelOverlap
@@ -459,7 +455,7 @@ func (s *Store) ConstructionParcels(ctx context.Context, id int64) (Construction
 		return o, err
 	})
 	if err != nil {
-		return c, fmt.Errorf("store: parcels under construction %d: %w", id, queryError(err))
+		return c, fmt.Errorf("store: parcels under construction %d: %w", id, Classify(err))
 	}
 	return c, nil
 }
@@ -498,10 +494,10 @@ func (s *Store) LandUseStatistics(ctx context.Context, code string, date time.Ti
 		WHERE a.code = $1 AND a.validity @> $2::text::date`, code, d).Scan(&st.Unit.Code, &st.Unit.Level, &st.Unit.Kind,
 		&st.Unit.Name, &st.Unit.ParentCode, &st.Unit.ValidFrom, &st.Unit.ValidTo, &st.Unit.AreaM2, &id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return st, fmt.Errorf("store: administrative unit %s on %s: %w", code, d, ErrNotFound)
+		return st, fmt.Errorf("store: %w", clientError(ErrNotFound, "no administrative unit %s on %s", code, d))
 	}
 	if err != nil {
-		return st, fmt.Errorf("store: administrative unit %s: %w", code, queryError(err))
+		return st, fmt.Errorf("store: administrative unit %s: %w", code, Classify(err))
 	}
 	rows, err := s.pool.Query(ctx, `
 		WITH inside AS MATERIALIZED (
@@ -517,7 +513,7 @@ func (s *Store) LandUseStatistics(ctx context.Context, code string, date time.Ti
 		LEFT JOIN land_use_codes c ON c.code = coalesce(m.code, u.code)
 		ORDER BY 4 DESC, 1`, id)
 	if err != nil {
-		return st, fmt.Errorf("store: land use of %s: %w", code, queryError(err))
+		return st, fmt.Errorf("store: land use of %s: %w", code, Classify(err))
 	}
 	st.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (LandUseRow, error) {
 		var x LandUseRow
@@ -525,7 +521,7 @@ func (s *Store) LandUseStatistics(ctx context.Context, code string, date time.Ti
 		return x, err
 	})
 	if err != nil {
-		return st, fmt.Errorf("store: land use of %s: %w", code, queryError(err))
+		return st, fmt.Errorf("store: land use of %s: %w", code, Classify(err))
 	}
 	for _, r := range st.Rows {
 		st.Parcels += r.Parcels

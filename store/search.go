@@ -52,7 +52,7 @@ type AdminUnitQuery struct {
 // a word starting with it; then anything containing it), then higher levels, then by name.
 func (s *Store) SearchAdminUnits(ctx context.Context, q AdminUnitQuery) ([]AdminUnitMatch, error) {
 	if q.Folded == "" && q.Code == "" {
-		return nil, fmt.Errorf("store: search admin units: %w: nothing to search for", ErrInvalid)
+		return nil, fmt.Errorf("store: search admin units: %w", invalidf("nothing to search for"))
 	}
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 20
@@ -86,7 +86,7 @@ func (s *Store) SearchAdminUnits(ctx context.Context, q AdminUnitQuery) ([]Admin
 		         m.name, m.code, m.valid_from DESC NULLS LAST
 		LIMIT $4`, q.Folded, q.Code, dateOrToday(q.At), q.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: search admin units: %w", err)
+		return nil, fmt.Errorf("store: search admin units: %w", Classify(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AdminUnitMatch, error) {
 		var m AdminUnitMatch
@@ -98,7 +98,7 @@ func (s *Store) SearchAdminUnits(ctx context.Context, q AdminUnitQuery) ([]Admin
 		return m, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: search admin units: %w", err)
+		return nil, fmt.Errorf("store: search admin units: %w", Classify(err))
 	}
 	return out, nil
 }
@@ -130,7 +130,7 @@ func (s *Store) FindParcel(ctx context.Context, commune string, sheet, parcel in
 		return ParcelPlace{}, fmt.Errorf("store: parcel %s/%d/%d: %w", commune, sheet, parcel, ErrNotFound)
 	}
 	if err != nil {
-		return ParcelPlace{}, fmt.Errorf("store: find parcel %s/%d/%d: %w", commune, sheet, parcel, err)
+		return ParcelPlace{}, fmt.Errorf("store: find parcel %s/%d/%d: %w", commune, sheet, parcel, Classify(err))
 	}
 	return r, nil
 }
@@ -144,7 +144,7 @@ func (s *Store) FindSheet(ctx context.Context, commune string, sheet int) (Parce
 		SELECT n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), `+communeNameSQL+`
 		FROM (SELECT ST_Extent(geom) AS e, count(*) AS n FROM parcels WHERE commune_code = $1 AND sheet_no = $2) x`, commune, sheet).Scan(&r.Parcels, &minx, &miny, &maxx, &maxy, &r.CommuneName)
 	if err != nil {
-		return ParcelPlace{}, fmt.Errorf("store: find sheet %s/%d: %w", commune, sheet, err)
+		return ParcelPlace{}, fmt.Errorf("store: find sheet %s/%d: %w", commune, sheet, Classify(err))
 	}
 	if minx == nil {
 		return ParcelPlace{}, fmt.Errorf("store: sheet %s/%d: %w", commune, sheet, ErrNotFound)
@@ -170,7 +170,7 @@ func (s *Store) LandUseCodes(ctx context.Context) ([]LandUseCode, error) {
 		FROM land_use_codes
 		ORDER BY legacy, CASE group_code WHEN 'nong_nghiep' THEN 0 WHEN 'phi_nong_nghiep' THEN 1 ELSE 2 END, code`)
 	if err != nil {
-		return nil, fmt.Errorf("store: land-use codes: %w", err)
+		return nil, fmt.Errorf("store: land-use codes: %w", Classify(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (LandUseCode, error) {
 		var c LandUseCode
@@ -178,7 +178,7 @@ func (s *Store) LandUseCodes(ctx context.Context) ([]LandUseCode, error) {
 		return c, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: land-use codes: %w", err)
+		return nil, fmt.Errorf("store: land-use codes: %w", Classify(err))
 	}
 	return out, nil
 }
@@ -202,7 +202,7 @@ func (s *Store) AdminUnitLabels(ctx context.Context, at time.Time) ([]AdminUnitL
 		      FROM admin_units WHERE validity @> $1::date) x
 		ORDER BY length(code), code`, dateOrToday(at))
 	if err != nil {
-		return nil, fmt.Errorf("store: admin unit labels: %w", err)
+		return nil, fmt.Errorf("store: admin unit labels: %w", Classify(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AdminUnitLabel, error) {
 		var l AdminUnitLabel
@@ -210,7 +210,7 @@ func (s *Store) AdminUnitLabels(ctx context.Context, at time.Time) ([]AdminUnitL
 		return l, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: admin unit labels: %w", err)
+		return nil, fmt.Errorf("store: admin unit labels: %w", Classify(err))
 	}
 	return out, nil
 }

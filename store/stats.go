@@ -24,20 +24,20 @@ func (s *Store) LayerStats(ctx context.Context, c *Catalog) ([]LayerStat, error)
 	rows, err := s.pool.Query(ctx, `SELECT layer_id, `+statColumns+`
 		FROM (SELECT layer_id, count(*) AS n, ST_Extent(geom) AS e FROM layer_features GROUP BY layer_id) x`)
 	if err != nil {
-		return nil, fmt.Errorf("store: layer stats: %w", err)
+		return nil, fmt.Errorf("store: layer stats: %w", Classify(err))
 	}
 	for rows.Next() {
 		var id string
 		var st LayerStat
 		if err := scanStat(rows, &st, &id); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("store: layer stats: %w", err)
+			return nil, fmt.Errorf("store: layer stats: %w", Classify(err))
 		}
 		st.Layer = id
 		generic[id] = st
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: layer stats: %w", err)
+		return nil, fmt.Errorf("store: layer stats: %w", Classify(err))
 	}
 
 	stats := make([]LayerStat, 0, len(c.Layers()))
@@ -49,9 +49,9 @@ func (s *Store) LayerStats(ctx context.Context, c *Catalog) ([]LayerStat, error)
 			}
 		} else {
 			row := s.pool.QueryRow(ctx, `SELECT `+statColumns+`
-				FROM (SELECT count(*) AS n, ST_Extent(geom) AS e FROM `+l.Relation()+`) x`)
+				FROM (SELECT count(*) AS n, ST_Extent(geom) AS e FROM `+l.relation()+`) x`)
 			if err := scanStat(row, &st); err != nil {
-				return nil, fmt.Errorf("store: layer %s stats: %w", l.ID, err)
+				return nil, fmt.Errorf("store: layer %s stats: %w", l.ID, Classify(err))
 			}
 		}
 		stats = append(stats, st)

@@ -21,8 +21,8 @@ type Store struct {
 	listeners listeners
 }
 
-// New wraps a pool built by OpenPool. The catalog is empty until LoadCatalog runs.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
+// newStore wraps a pool built by openPool. The catalog is empty until LoadCatalog runs.
+func newStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -31,13 +31,10 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
 	return s
 }
 
-// Pool exposes the pool for statistics (metrics); queries go through Store methods.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
+		return fmt.Errorf("store: ping: %w", Classify(err))
 	}
 	return nil
 }

@@ -17,9 +17,6 @@ import (
 // Every write runs as the caller (gisd.actor), so history, the change feed and tile invalidation
 // follow from the schema's triggers; optimistic concurrency uses the feature's version.
 
-// ErrPrecondition is a write whose expected version is not the feature's current one.
-var ErrPrecondition = errors.New("the feature has changed since that version")
-
 // FeatureInput is a feature sent by a client: a GeoJSON geometry in SRID (4326 when zero; the
 // longitude comes first) and properties as decoded with json.Decoder.UseNumber.
 type FeatureInput struct {
@@ -43,10 +40,6 @@ const (
 type WriteResult struct {
 	ID      int64
 	Version int
-}
-
-func invalidf(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
 }
 
 // typedValue converts a decoded JSON value to the Go value bound for attribute a, with the SQL
@@ -183,11 +176,11 @@ func (s *Store) validateGeometry(ctx context.Context, tx pgx.Tx, l *Layer, in Fe
 	err := tx.QueryRow(ctx, `SELECT replace(GeometryType(g), 'MULTI', 'Multi'), ST_IsEmpty(g), coalesce(ST_IsValidReason(g), '')
 		FROM (SELECT `+g+` AS g) x`, a...).Scan(&typ, &empty, &reason)
 	if err != nil {
-		var dbe *DBError
-		if errors.As(constraintError(err), &dbe) {
-			return invalidf("the geometry is not valid GeoJSON in EPSG:%d", max(in.SRID, 4326))
+		// PostGIS refusing the GeoJSON is the client's mistake; a database that went away is not.
+		if err := Classify(err); !errors.Is(err, ErrInvalid) {
+			return err
 		}
-		return invalidf("the geometry cannot be read: it must be a GeoJSON geometry object")
+		return invalidf("the geometry is not valid GeoJSON in EPSG:%d", max(in.SRID, 4326))
 	}
 	if empty {
 		return invalidf("the geometry is empty")
@@ -248,7 +241,7 @@ func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode W
 		return nil
 	})
 	if err != nil {
-		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, constraintError(err))
+		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
 	}
 	return res, nil
 }
@@ -257,9 +250,9 @@ func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode W
 func (s *Store) lockVersion(ctx context.Context, tx pgx.Tx, l *Layer, id int64, ifVersion int) error {
 	where, a := featureWhere(l, id)
 	var v int32
-	err := tx.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
+	err := tx.QueryRow(ctx, `SELECT version FROM `+l.relation()+` AS t WHERE `+where+` FOR UPDATE`, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("feature %d: %w", id, ErrNotFound)
+		return clientError(ErrNotFound, "no feature %d in %s", id, l.ID)
 	}
 	if err != nil {
 		return err
@@ -291,7 +284,7 @@ func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureI
 		cols = append(cols, "geom")
 		vals = append(vals, geometrySQL(l, a, in))
 	}
-	rel := l.Relation()
+	rel := l.relation()
 	if mode == WriteCreate {
 		return `INSERT INTO ` + rel + ` (` + strings.Join(cols, ", ") + `) VALUES (` + strings.Join(vals, ", ") +
 			`) RETURNING id, version`, nil
@@ -313,7 +306,7 @@ func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in Featur
 		props[k] = v
 	}
 	b, _ := json.Marshal(props)
-	rel := l.Relation()
+	rel := l.relation()
 	if mode == WriteCreate {
 		return `INSERT INTO ` + rel + ` (layer_id, properties, geom) VALUES (` + a.add(l.ID) + `, jsonb_strip_nulls(` +
 			a.add(string(b)) + `::jsonb), ` + geometrySQL(l, a, in) + `) RETURNING id, version`
@@ -325,7 +318,7 @@ func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in Featur
 	if hasGeom {
 		set += ", geom = " + geometrySQL(l, a, in)
 	}
-	return `UPDATE ` + rel + ` SET ` + set + ` WHERE id = ` + a.add(id) + ` AND layer_id = ` + a.add(l.ID) + ` RETURNING id, version`
+	return `UPDATE ` + rel + ` AS t SET ` + set + ` WHERE t.id = ` + a.add(id) + ` AND ` + l.ownRows("t", a) + ` RETURNING id, version`
 }
 
 // DeleteFeature deletes one feature of l as actor, conditional on ifVersion when > 0.
@@ -334,11 +327,11 @@ func (s *Store) DeleteFeature(ctx context.Context, actor string, l *Layer, id in
 		if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM `+l.Relation()+` WHERE id = $1`, id)
+		_, err := tx.Exec(ctx, `DELETE FROM `+l.relation()+` WHERE id = $1`, id)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: %s feature: %w", l.ID, constraintError(err))
+		return fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
 	}
 	return nil
 }
@@ -347,12 +340,12 @@ func (s *Store) DeleteFeature(ctx context.Context, actor string, l *Layer, id in
 func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, error) {
 	where, a := featureWhere(l, id)
 	var v int32
-	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.Relation()+` AS t WHERE `+where, a...).Scan(&v)
+	err := s.pool.QueryRow(ctx, `SELECT version FROM `+l.relation()+` AS t WHERE `+where, a...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+		return 0, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, err)
+		return 0, fmt.Errorf("store: %s feature %d: %w", l.ID, id, Classify(err))
 	}
 	return int(v), nil
 }
@@ -361,8 +354,7 @@ func (s *Store) FeatureVersion(ctx context.Context, l *Layer, id int64) (int, er
 func featureWhere(l *Layer, id int64) (string, args) {
 	var a args
 	where := "t.id = " + a.add(id)
-	if f := l.LayerFilterSQL("t", len(a)+1); f != "" {
-		a = append(a, l.ID)
+	if f := l.ownRows("t", &a); f != "" {
 		where += " AND " + f
 	}
 	return where, a
@@ -384,17 +376,17 @@ type FeatureVersionInfo struct {
 func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []Attribute) ([]FeatureVersionInfo, error) {
 	where, a := featureWhere(l, id)
 	sql := `SELECT version, sys_from, NULL::timestamptz AS sys_to, changed_by, import_id, false AS deleted, ` + featureSQL(l, "t", attrs) + `::text
-		FROM ` + l.Relation() + ` AS t WHERE ` + where + `
+		FROM ` + l.relation() + ` AS t WHERE ` + where + `
 		UNION ALL
 		SELECT version, sys_from, sys_to, changed_by, import_id,
-		       NOT EXISTS (SELECT 1 FROM ` + l.Relation() + ` c WHERE c.id = t.id)
-		         AND version = (SELECT max(version) FROM ` + l.HistoryRelation() + ` h WHERE h.id = t.id),
+		       NOT EXISTS (SELECT 1 FROM ` + l.relation() + ` c WHERE c.id = t.id)
+		         AND version = (SELECT max(version) FROM ` + l.historyRelation() + ` h WHERE h.id = t.id),
 		       ` + featureSQL(l, "t", attrs) + `::text
-		FROM ` + l.HistoryRelation() + ` AS t WHERE ` + where + `
+		FROM ` + l.historyRelation() + ` AS t WHERE ` + where + `
 		ORDER BY version`
 	rows, err := s.pool.Query(ctx, sql, a...)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, err)
+		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, Classify(err))
 	}
 	versions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FeatureVersionInfo, error) {
 		var v FeatureVersionInfo
@@ -405,10 +397,10 @@ func (s *Store) FeatureHistory(ctx context.Context, l *Layer, id int64, attrs []
 		return v, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, err)
+		return nil, fmt.Errorf("store: %s feature %d history: %w", l.ID, id, Classify(err))
 	}
 	if len(versions) == 0 {
-		return nil, fmt.Errorf("store: %s feature %d: %w", l.ID, id, ErrNotFound)
+		return nil, fmt.Errorf("store: %w", clientError(ErrNotFound, "no feature %d in %s", id, l.ID))
 	}
 	return versions, nil
 }

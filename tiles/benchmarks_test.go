@@ -12,31 +12,20 @@ import (
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
 
-// Benchmarks of the tile path: building the statement, a cache hit, and a cache miss rendered by
-// PostGIS. Whole-system throughput (HTTP, concurrency, a million parcels) is measured by
-// scripts/bench-tiles.sh, not here.
-
-func BenchmarkBuildQuery(b *testing.B) {
-	layers := []LayerQuery{{Layer: layer(b, "admin_units")}, {Layer: layer(b, "parcels")}, {Layer: layer(b, "constructions")}}
-	tile := geo.TileID{Z: 16, X: 52190, Y: 30700}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := BuildQuery(tile, layers, "2025-08-01"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// Benchmarks of the tile path: a cache hit, and a cache miss rendered by PostGIS (building the
+// statement is benchmarked in store). Whole-system throughput (HTTP, concurrency, a million
+// parcels) is measured by scripts/bench-tiles.sh, not here.
 
 func BenchmarkCacheHit(b *testing.B) {
 	src := newFakeSource()
 	s := newTestService(b, src, 64<<20)
-	req := request(b, s, "admin_units,parcels,constructions", testTile)
+	req := request("admin_units,parcels,constructions", testTile)
 	mustTile(b, s, req)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, st, err := s.Tile(context.Background(), req); err != nil || st != StatusHit {
-				panic(fmt.Sprint(st, err))
+			if res, err := s.Tile(context.Background(), req); err != nil || res.Status != StatusHit {
+				panic(fmt.Sprint(res.Status, err))
 			}
 		}
 	})
@@ -59,20 +48,16 @@ func benchTiles() []geo.TileID {
 func BenchmarkTileMiss(b *testing.B) {
 	st := storetest.Store(b, storetest.Demo(b))
 	s := New(st, Options{Logger: slog.New(slog.DiscardHandler)})
-	layers, err := s.Layers("admin_units,parcels,constructions", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
 	list := benchTiles()
 	var bytes int64
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		t, st, err := s.Tile(context.Background(), Request{Layers: layers, Tile: list[i%len(list)]})
-		if err != nil || st != StatusMiss {
-			b.Fatal(fmt.Sprint(st, err))
+		res, err := s.Tile(context.Background(), Request{Layers: "admin_units,parcels,constructions", Tile: list[i%len(list)]})
+		if err != nil || res.Status != StatusMiss {
+			b.Fatal(fmt.Sprint(res.Status, err))
 		}
-		bytes += int64(t.Size)
+		bytes += int64(res.Size)
 		i++
 	}
 	b.ReportMetric(float64(bytes)/float64(i), "tile-bytes/op")

@@ -10,8 +10,11 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/store/storetest"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // A z16 tile in Đồng Xoài and a bound inside it.
@@ -29,28 +32,23 @@ func newTestService(t testing.TB, src *fakeSource, cacheBytes int64) *Service {
 		Now: func() time.Time { return time.Date(2025, 8, 1, 12, 0, 0, 0, time.UTC) }})
 }
 
-func request(t testing.TB, s *Service, list string, tile geo.TileID) Request {
-	t.Helper()
-	ls, err := s.Layers(list, nil)
-	if err != nil {
-		t.Fatalf("Layers(%q): %v", list, err)
-	}
-	return Request{Layers: ls, Tile: tile}
+func request(list string, tile geo.TileID) Request {
+	return Request{Layers: list, Tile: tile}
 }
 
 func mustTile(t testing.TB, s *Service, req Request) (*Tile, Status) {
 	t.Helper()
-	tile, st, err := s.Tile(context.Background(), req)
+	res, err := s.Tile(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Tile(%v): %v", req.Tile, err)
 	}
-	return tile, st
+	return res.Tile, res.Status
 }
 
 func TestService_HitAfterMiss(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 	tile, st := mustTile(t, s, req)
 	if st != StatusMiss || tile.Empty() || tile.ETag == "" {
 		t.Fatalf("first: status %v, empty %v, etag %q; want MISS with content", st, tile.Empty(), tile.ETag)
@@ -75,13 +73,13 @@ func TestService_ZoomPolicy(t *testing.T) {
 	s := newTestService(t, src, 1<<20)
 	// Parcels start at z13, constructions at z15: at z12 nothing of "parcels,constructions" is
 	// shown, and no statement runs.
-	tile, st := mustTile(t, s, request(t, s, "parcels,constructions", geo.TileID{Z: 12, X: 3264, Y: 1918}))
+	tile, st := mustTile(t, s, request("parcels,constructions", geo.TileID{Z: 12, X: 3264, Y: 1918}))
 	if st != StatusSkipped || !tile.Empty() || src.calls.Load() != 0 {
 		t.Errorf("z12: status %v, empty %v, statements %d; want SKIP, empty, 0", st, tile.Empty(), src.calls.Load())
 	}
 	// At z14 only parcels are rendered, so the tile is the same entry as "parcels" alone.
-	mustTile(t, s, request(t, s, "parcels,constructions", geo.TileID{Z: 14, X: 13056, Y: 7675}))
-	if _, st := mustTile(t, s, request(t, s, "parcels", geo.TileID{Z: 14, X: 13056, Y: 7675})); st != StatusHit {
+	mustTile(t, s, request("parcels,constructions", geo.TileID{Z: 14, X: 13056, Y: 7675}))
+	if _, st := mustTile(t, s, request("parcels", geo.TileID{Z: 14, X: 13056, Y: 7675})); st != StatusHit {
 		t.Errorf("parcels at z14 after parcels,constructions: %v, want HIT (same layers rendered)", st)
 	}
 }
@@ -90,7 +88,7 @@ func TestService_EmptyTileIsCached(t *testing.T) {
 	src := newFakeSource()
 	src.setPayload(nil)
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 	if tile, _ := mustTile(t, s, req); !tile.Empty() {
 		t.Fatal("want an empty tile")
 	}
@@ -99,31 +97,88 @@ func TestService_EmptyTileIsCached(t *testing.T) {
 	}
 }
 
+func day(t testing.TB, s string) time.Time {
+	t.Helper()
+	d, err := vntime.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestService_DateInKey(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "admin_units", testTile)
+	req := request("admin_units", testTile)
 	mustTile(t, s, req)
-	if !src.hasArg("2025-08-01") {
-		t.Errorf("default date: want today in Asia/Ho_Chi_Minh (2025-08-01) bound, SQL %s", src.lastSQL)
+	// The clock says 12:00 UTC on 2025-08-01, 19:00 in Vietnam.
+	if q := src.lastQuery(); q.Date != "2025-08-01" || q.AsOf != nil {
+		t.Errorf("default date: %q (as of %v), want today in Vietnam (2025-08-01)", q.Date, q.AsOf)
 	}
-	req.Date = "2025-06-30"
-	if _, st := mustTile(t, s, req); st != StatusMiss || !src.hasArg("2025-06-30") {
-		t.Errorf("another date: %v, want MISS with the date bound", st)
+	req.Date = day(t, "2025-06-30")
+	if _, st := mustTile(t, s, req); st != StatusMiss || src.lastQuery().Date != "2025-06-30" {
+		t.Errorf("another date: %v, date %q; want MISS with the date", st, src.lastQuery().Date)
 	}
-	req.Date = "2025-08-01"
+	req.Date = day(t, "2025-08-01")
 	if _, st := mustTile(t, s, req); st != StatusHit {
 		t.Errorf("explicit date equal to today: %v, want HIT", st)
+	}
+	// Layers without valid time do not depend on a date unless it is past: then they are read
+	// as recorded at the end of that day in Vietnam.
+	parcels := request("parcels", testTile)
+	mustTile(t, s, parcels)
+	parcels.Date = day(t, "2025-09-01")
+	if _, st := mustTile(t, s, parcels); st != StatusHit {
+		t.Errorf("parcels on a future date: %v, want HIT (today's tile)", st)
+	}
+	parcels.Date = day(t, "2024-01-01")
+	if _, st := mustTile(t, s, parcels); st != StatusMiss {
+		t.Errorf("parcels on a past date: %v, want MISS", st)
+	}
+	if q, want := src.lastQuery(), time.Date(2024, 1, 1, 17, 0, 0, 0, time.UTC); q.AsOf == nil || !q.AsOf.Equal(want) {
+		t.Errorf("parcels on 2024-01-01: as of %v, want %v (midnight after that day in Vietnam)", q.AsOf, want)
+	}
+}
+
+// The filter goes to store as parsed, and keys the cache by its canonical text: the same
+// predicate spelled differently is the same entry, another predicate another one.
+func TestService_FilterInKey(t *testing.T) {
+	src := newFakeSource()
+	s := newTestService(t, src, 1<<20)
+	parse := func(text string) cql2.Expr {
+		e, err := cql2.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	req := request("parcels", testTile)
+	mustTile(t, s, req)
+	req.Filter = parse("main_use = 'ONT'")
+	if _, st := mustTile(t, s, req); st != StatusMiss || src.lastQuery().Filter == nil {
+		t.Errorf("filtered: %v, want MISS with the filter passed on", st)
+	}
+	req.Filter = parse("main_use='ONT'")
+	if _, st := mustTile(t, s, req); st != StatusHit {
+		t.Errorf("same filter, other spelling: %v, want HIT", st)
+	}
+	req.Filter = parse("main_use = 'CLN'")
+	if _, st := mustTile(t, s, req); st != StatusMiss {
+		t.Errorf("other filter: %v, want MISS", st)
+	}
+	req.FilterCRS, _ = geo.LookupCRS(geo.SRIDWGS84) // EPSG:4326: latitude first
+	if _, st := mustTile(t, s, req); st != StatusMiss {
+		t.Errorf("same filter in another CRS: %v, want MISS", st)
 	}
 }
 
 func TestService_Invalidation(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	parcels := request(t, s, "parcels", testTile)
-	constructions := request(t, s, "constructions", testTile)
-	neighbour := request(t, s, "parcels", geo.TileID{Z: 16, X: testTile.X + 2, Y: testTile.Y})
-	low := request(t, s, "parcels", geo.TileID{Z: 13, X: testTile.X >> 3, Y: testTile.Y >> 3})
+	parcels := request("parcels", testTile)
+	constructions := request("constructions", testTile)
+	neighbour := request("parcels", geo.TileID{Z: 16, X: testTile.X + 2, Y: testTile.Y})
+	low := request("parcels", geo.TileID{Z: 13, X: testTile.X >> 3, Y: testTile.Y >> 3})
 	for _, r := range []Request{parcels, constructions, neighbour, low} {
 		mustTile(t, s, r)
 	}
@@ -147,7 +202,7 @@ func TestService_Invalidation(t *testing.T) {
 func TestService_InvalidationReachesBuffer(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 	mustTile(t, s, req)
 	// A change just east of the tile, inside its buffer (64/4096 of a tile), touches it.
 	b := testTile.Bound()
@@ -161,7 +216,7 @@ func TestService_InvalidationReachesBuffer(t *testing.T) {
 func TestService_LargeChangeScansCache(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", geo.TileID{Z: 22, X: 3342400, Y: 1964800})
+	req := request("parcels", geo.TileID{Z: 22, X: 3342400, Y: 1964800})
 	mustTile(t, s, req)
 	// A province-wide change covers ~10^8 tiles at z22: the cache scans its entries instead.
 	s.Changed(store.ChangeEvent{Layer: "parcels", BBox: orb.Bound{Min: orb.Point{100, 8}, Max: orb.Point{110, 24}}})
@@ -173,7 +228,7 @@ func TestService_LargeChangeScansCache(t *testing.T) {
 func TestService_Reset(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 	mustTile(t, s, req)
 	s.Reset()
 	if _, st := mustTile(t, s, req); st != StatusMiss {
@@ -187,18 +242,18 @@ func TestService_Reset(t *testing.T) {
 func TestService_CatalogChange(t *testing.T) {
 	src := newFakeSource()
 	s := newTestService(t, src, 1<<20)
-	parcels := request(t, s, "parcels", testTile)
-	constructions := request(t, s, "constructions", testTile)
+	parcels := request("parcels", testTile)
+	constructions := request("constructions", testTile)
 	mustTile(t, s, parcels)
 	mustTile(t, s, constructions)
 
 	// A reload that changes nothing tiles depend on keeps the cache.
-	src.setCatalog(store.NewCatalog(builtinLayers()...))
+	src.setCatalog(store.NewCatalog(storetest.Layers()...))
 	if _, st := mustTile(t, s, parcels); st != StatusHit {
 		t.Errorf("after an identical reload: %v, want HIT", st)
 	}
 	// Parcels from z14 now: parcels' tiles go, constructions' stay.
-	layers := builtinLayers()
+	layers := storetest.Layers()
 	for _, l := range layers {
 		if l.ID == "parcels" {
 			l.MinZoom = 14
@@ -235,14 +290,14 @@ func TestService_ChangeDuringRenderIsNotCached(t *testing.T) {
 			src.started = make(chan struct{}, 1)
 			src.gate = make(chan struct{})
 			s := newTestService(t, src, 1<<20)
-			req := request(t, s, "parcels", testTile)
+			req := request("parcels", testTile)
 			done := make(chan Status)
 			go func() {
-				tile, st, err := s.Tile(context.Background(), req)
-				if err != nil || tile.Empty() {
-					t.Errorf("render: %v, empty %v", err, tile == nil || tile.Empty())
+				res, err := s.Tile(context.Background(), req)
+				if err != nil || res.Empty() {
+					t.Errorf("render: %v, empty %v", err, res.Tile == nil || res.Empty())
 				}
-				done <- st
+				done <- res.Status
 			}()
 			<-src.started
 			tc.event(s)
@@ -267,18 +322,18 @@ func TestService_Singleflight(t *testing.T) {
 	src := newFakeSource()
 	src.gate = make(chan struct{})
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 	var wg sync.WaitGroup
 	statuses := make(chan Status, n)
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, st, err := s.Tile(context.Background(), req)
+			res, err := s.Tile(context.Background(), req)
 			if err != nil {
 				t.Error(err)
 			}
-			statuses <- st
+			statuses <- res.Status
 		}()
 	}
 	waitFor(t, func() bool { st := s.Stats(); return st.Misses+st.Shared == n })
@@ -298,11 +353,11 @@ func TestService_SingleflightWithoutCache(t *testing.T) {
 	src := newFakeSource()
 	src.gate = make(chan struct{})
 	s := newTestService(t, src, 0)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
-		go func() { defer wg.Done(); _, _, _ = s.Tile(context.Background(), req) }()
+		go func() { defer wg.Done(); _, _ = s.Tile(context.Background(), req) }()
 	}
 	waitFor(t, func() bool { st := s.Stats(); return st.Misses+st.Shared == 4 })
 	close(src.gate)
@@ -323,14 +378,14 @@ func TestService_CancelLastWaiterCancelsStatement(t *testing.T) {
 	src.started = make(chan struct{}, 1)
 	src.gate = make(chan struct{}) // never opened: only cancellation ends the statement
 	s := newTestService(t, src, 1<<20)
-	req := request(t, s, "parcels", testTile)
+	req := request("parcels", testTile)
 
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	errs := make(chan error, 2)
-	go func() { _, _, err := s.Tile(ctx1, req); errs <- err }()
+	go func() { _, err := s.Tile(ctx1, req); errs <- err }()
 	<-src.started
-	go func() { _, _, err := s.Tile(ctx2, req); errs <- err }()
+	go func() { _, err := s.Tile(ctx2, req); errs <- err }()
 	waitFor(t, func() bool { return s.Stats().Shared == 1 })
 	cancel1()
 	if err := <-errs; !errors.Is(err, context.Canceled) {
@@ -356,7 +411,7 @@ func TestService_Timeout(t *testing.T) {
 	src := newFakeSource()
 	src.gate = make(chan struct{})
 	s := New(src, Options{CacheBytes: 1 << 20, Timeout: 20 * time.Millisecond})
-	_, _, err := s.Tile(context.Background(), request(t, s, "parcels", testTile))
+	_, err := s.Tile(context.Background(), request("parcels", testTile))
 	if !errors.Is(err, ErrTimeout) {
 		t.Errorf("err = %v, want ErrTimeout", err)
 	}
@@ -368,7 +423,7 @@ func TestCache_ByteBudget(t *testing.T) {
 	s := newTestService(t, src, 8*1024)
 	var reqs []Request
 	for i := range 100 {
-		r := request(t, s, "parcels", geo.TileID{Z: 16, X: testTile.X + uint32(i), Y: testTile.Y})
+		r := request("parcels", geo.TileID{Z: 16, X: testTile.X + uint32(i), Y: testTile.Y})
 		reqs = append(reqs, r)
 		mustTile(t, s, r)
 	}
@@ -384,33 +439,58 @@ func TestCache_ByteBudget(t *testing.T) {
 	}
 }
 
-func TestLayers(t *testing.T) {
-	s := newTestService(t, newFakeSource(), 0)
+// A request is checked before the cache and the zoom policy: unknown layers, layers the caller
+// may not read, malformed lists and filters a layer cannot evaluate are refused with no render,
+// even at a zoom where no layer is shown.
+func TestService_RefusedRequests(t *testing.T) {
+	src := newFakeSource()
+	s := newTestService(t, src, 1<<20)
+	owner, err := cql2.Parse("owner_name = 'x'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	use, _ := cql2.Parse("main_use = 'ONT'")
+	readAll := func(*store.Layer) bool { return true }
 	for _, tc := range []struct {
-		list string
-		want error
+		req   Request
+		want  error
+		param string
 	}{
-		{"parcels", nil},
-		{"admin_units,parcels,constructions", nil},
-		{"wells", nil},
-		{"nope", ErrUnknownLayer},
-		{"secret", ErrUnknownLayer}, // restricted: not served until keys exist
-		{"parcels,", ErrInvalid},
-		{"", ErrInvalid},
-		{"parcels,parcels", ErrInvalid},
+		{Request{Layers: "nope"}, ErrUnknownLayer, "layers"},
+		{Request{Layers: "secret"}, ErrUnknownLayer, "layers"}, // restricted, and no key
+		{Request{Layers: "parcels,"}, ErrInvalid, "layers"},
+		{Request{Layers: ""}, ErrInvalid, "layers"},
+		{Request{Layers: "parcels,parcels"}, ErrInvalid, "layers"},
+		{Request{Layers: "parcels", Filter: owner}, ErrInvalid, "filter"},                   // personal
+		{Request{Layers: "admin_units,parcels", Filter: use}, ErrInvalid, "filter"},         // admin_units has no main_use
+		{Request{Layers: "parcels", Filter: owner, CanRead: readAll}, ErrInvalid, "filter"}, // personal whoever asks
 	} {
-		_, err := s.Layers(tc.list, nil)
-		if !errors.Is(err, tc.want) && !(err == nil && tc.want == nil) {
-			t.Errorf("Layers(%q) = %v, want %v", tc.list, err, tc.want)
+		for _, z := range []uint32{0, 16} {
+			req := tc.req
+			req.Tile = geo.TileID{Z: z}
+			_, err := s.Tile(context.Background(), req)
+			var re *RequestError
+			if !errors.Is(err, tc.want) || !errors.As(err, &re) || re.Param != tc.param {
+				t.Errorf("%q filter %v at z%d: %v, want %v on %s", tc.req.Layers, tc.req.Filter, z, err, tc.want, tc.param)
+			}
+			if _, err := s.TileJSON(context.Background(), req, "x"); !errors.Is(err, tc.want) {
+				t.Errorf("TileJSON %q filter %v: %v, want %v", tc.req.Layers, tc.req.Filter, err, tc.want)
+			}
 		}
 	}
-}
-
-func TestParseDate(t *testing.T) {
-	for in, ok := range map[string]bool{"": true, "2025-07-01": true, "2024-02-29": true, "2025-02-29": false,
-		"2025-7-1": false, "2025-07-01T00:00:00Z": false, "yesterday": false, "20250701": false, " 2025-07-01": false} {
-		if _, err := ParseDate(in); (err == nil) != ok {
-			t.Errorf("ParseDate(%q) err = %v, want ok %v", in, err, ok)
+	if n := src.calls.Load(); n != 0 {
+		t.Errorf("refused requests rendered %d tiles", n)
+	}
+	for _, tc := range []struct {
+		req     Request
+		private bool
+	}{
+		{Request{Layers: "parcels"}, false},
+		{Request{Layers: "wells,secret", CanRead: readAll}, true},
+	} {
+		res, err := s.Tile(context.Background(), tc.req)
+		if err != nil || res.Private != tc.private {
+			t.Errorf("%q: private %v, %v; want %v", tc.req.Layers, res.Private, err, tc.private)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/project"
 
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
@@ -33,32 +34,7 @@ func decodeTile(t testing.TB, tile *Tile) mvt.Layers {
 
 func points(g orb.Geometry) []orb.Point {
 	var out []orb.Point
-	var walk func(orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch g := g.(type) {
-		case orb.Point:
-			out = append(out, g)
-		case orb.MultiPoint:
-			out = append(out, g...)
-		case orb.LineString:
-			out = append(out, g...)
-		case orb.Ring:
-			out = append(out, g...)
-		case orb.Polygon:
-			for _, r := range g {
-				walk(r)
-			}
-		case orb.MultiPolygon:
-			for _, p := range g {
-				walk(p)
-			}
-		case orb.MultiLineString:
-			for _, l := range g {
-				walk(l)
-			}
-		}
-	}
-	walk(g)
+	project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { out = append(out, p); return p })
 	return out
 }
 
@@ -72,17 +48,13 @@ func TestAffineProjectionMatchesPROJ(t *testing.T) {
 			defer func() { maxFitError = old }()
 		}
 		s := New(st, Options{Logger: slog.New(slog.DiscardHandler)})
-		layers, err := s.Layers("admin_units,parcels,constructions", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var out []mvt.Layers
 		for _, tile := range benchTiles() {
-			tl, _, err := s.Tile(context.Background(), Request{Layers: layers, Tile: tile})
+			res, err := s.Tile(context.Background(), Request{Layers: "admin_units,parcels,constructions", Tile: tile})
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, decodeTile(t, tl))
+			out = append(out, decodeTile(t, res.Tile))
 		}
 		return out
 	}

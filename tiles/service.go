@@ -17,16 +17,18 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/vntime"
 )
 
 // Source is what the service needs from the database; *store.Store implements it.
 type Source interface {
 	// Catalog is the current catalog snapshot.
 	Catalog() *store.Catalog
-	// TileMVT runs one tile statement and returns its single bytea result.
-	TileMVT(ctx context.Context, sql string, args ...any) ([]byte, error)
+	// RenderTile renders the tile a TileQuery describes and returns the MVT.
+	RenderTile(ctx context.Context, q store.TileQuery) ([]byte, error)
 	// LayerStats gives the layers' extents, for TileJSON bounds.
 	LayerStats(ctx context.Context, c *store.Catalog) ([]store.LayerStat, error)
 }
@@ -145,25 +147,61 @@ func (s Status) String() string {
 	return [...]string{"SKIP", "HIT", "MISS", "SHARED"}[s]
 }
 
-// Request asks for one tile.
+// Request asks for one tile, or (TileJSON) describes a tile set.
 type Request struct {
-	Layers []*store.Layer // from Layers, in the order wanted in the tile
-	Tile   geo.TileID
-	// Date ("YYYY-MM-DD", from ParseDate) selects the valid time of temporal layers; empty means
-	// today in Asia/Ho_Chi_Minh.
-	Date string
-	// Filters holds an extra predicate per layer id (the CQL2 seam); nil means none.
-	Filters map[string]*Filter
+	// Layers is the comma-separated list of layer ids as the client wrote it, in the order
+	// wanted in the tile.
+	Layers string
+	// CanRead says whether the caller may read a layer; nil means public layers only. A layer
+	// the caller may not read answers exactly like an unknown one.
+	CanRead func(*store.Layer) bool
+	Tile    geo.TileID // ignored by TileJSON
+	// Date is the day whose map is wanted, as vntime.ParseDate returns it: layers with a valid
+	// time show what was valid that day, and for a past day the others show what was recorded
+	// by its end. Zero means today in Vietnam. Ignored by TileJSON.
+	Date time.Time
+	// Filter, if not nil, is a CQL2 filter that every requested layer must be able to evaluate
+	// on its public attributes, and that every rendered layer's features pass. Its geometry
+	// literals are in FilterCRS (zero: CRS84).
+	Filter    cql2.Expr
+	FilterCRS geo.CRS
 }
 
-// Layers resolves a comma-separated list of layer ids against the current catalog. canRead says
-// whether the caller may read a layer (nil: public layers only); a layer it may not read answers
-// exactly like an unknown one, wrapping ErrUnknownLayer. An empty or repeated id wraps ErrInvalid.
-//
-// Whoever reads a layer gets the same tiles: they carry public attributes only, so one cache
-// serves every caller.
-func (s *Service) Layers(list string, canRead func(*store.Layer) bool) ([]*store.Layer, error) {
-	cat := s.src.Catalog()
+// Result is a tile and how it was obtained.
+type Result struct {
+	*Tile
+	Status Status
+	// Private is true when a requested layer needs a key: a shared cache must not keep the
+	// tile. (Whoever reads a layer gets the same tile: tiles carry public attributes only, so
+	// one cache serves every caller.)
+	Private bool
+}
+
+// resolve checks a request against catalog snapshot cat: the layers exist and the caller may
+// read them, and the filter can be evaluated on each one's public attributes. A layer the
+// caller may not read answers exactly like an unknown one, wrapping ErrUnknownLayer; an empty or
+// repeated id, or a filter a layer cannot evaluate, wraps ErrInvalid. The check is made before
+// the cache is consulted, so a bad request is refused even when the zoom shows no layer.
+func resolve(cat *store.Catalog, req Request) (layers []*store.Layer, private bool, err error) {
+	layers, err = resolveLayers(cat, req.Layers, req.CanRead)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, l := range layers {
+		private = private || l.Access != "public"
+		if req.Filter == nil {
+			continue
+		}
+		// Tiles carry public attributes only, so a filter may name only those: a filter on
+		// another would reveal its values one tile at a time.
+		if err := l.CheckFilter(req.Filter, req.FilterCRS); err != nil {
+			return nil, false, &RequestError{"filter", "layer " + l.ID + ": " + store.ClientMessage(err), ErrInvalid}
+		}
+	}
+	return layers, private, nil
+}
+
+func resolveLayers(cat *store.Catalog, list string, canRead func(*store.Layer) bool) ([]*store.Layer, error) {
 	ids := strings.Split(list, ",")
 	out := make([]*store.Layer, 0, len(ids))
 	for i, id := range ids {
@@ -189,66 +227,56 @@ func (s *Service) Layers(list string, canRead func(*store.Layer) bool) ([]*store
 	return out, nil
 }
 
-// ParseDate validates a date parameter (YYYY-MM-DD); empty stays empty (today).
-func ParseDate(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	if len(s) != len("2006-01-02") {
-		return "", &RequestError{"date", "want a date as YYYY-MM-DD, got " + quote(s), ErrInvalid}
-	}
-	if _, err := time.Parse("2006-01-02", s); err != nil {
-		return "", &RequestError{"date", "want a date as YYYY-MM-DD, got " + quote(s), ErrInvalid}
-	}
-	return s, nil
-}
-
-// province is the time zone in which "today" is decided: Vietnam has no daylight saving time.
-var province = time.FixedZone("ICT", 7*60*60)
-
-// Tile returns the tile for req: from the cache, from a render in flight, or rendered now.
-func (s *Service) Tile(ctx context.Context, req Request) (*Tile, Status, error) {
+// Tile returns the tile for req: from the cache, from a render in flight, or rendered now. It
+// resolves the layers once, against the current catalog snapshot, and renders with that snapshot.
+func (s *Service) Tile(ctx context.Context, req Request) (Result, error) {
 	cat := s.catalog()
-	var layers []LayerQuery
-	temporal := false
-	for _, l := range req.Layers {
-		if !InZoom(l, req.Tile.Z) {
-			continue
+	requested, private, err := resolve(cat, req)
+	if err != nil {
+		return Result{}, err
+	}
+	layers := requested[:0] // resolve made the slice for this request
+	temporal, timeless := false, false
+	for _, l := range requested {
+		if InZoom(l, req.Tile.Z) {
+			layers = append(layers, l)
+			temporal = temporal || l.Temporal != nil
+			timeless = timeless || l.Temporal == nil
 		}
-		// The request's layers were resolved against a snapshot that may be older.
-		cur, ok := cat.Layer(l.ID)
-		if !ok {
-			return nil, 0, &RequestError{"layers", "no layer called " + quote(l.ID), ErrUnknownLayer}
-		}
-		lq := LayerQuery{Layer: cur}
-		if req.Filters != nil {
-			lq.Filter = req.Filters[l.ID]
-		}
-		// A past date shows layers without valid time as they were then (time travel).
-		if cur.Temporal == nil && req.Date != "" && req.Date < s.now().In(province).Format("2006-01-02") {
-			lq.AsOf = true
-		}
-		layers = append(layers, lq)
-		temporal = temporal || cur.Temporal != nil || lq.AsOf
 	}
 	if len(layers) == 0 {
-		return &Tile{}, StatusSkipped, nil
+		return Result{Tile: &Tile{}, Status: StatusSkipped, Private: private}, nil
 	}
-	date := ""
-	if temporal {
-		date = req.Date
-		if date == "" {
-			date = s.now().In(province).Format("2006-01-02")
+	// The day matters to layers with a valid time, and to the others when it is past: they are
+	// then read as they were recorded by its end (time travel). Otherwise the date stays empty
+	// and one cache entry serves every date.
+	var date string
+	var at *time.Time
+	if temporal || timeless && !req.Date.IsZero() {
+		today := vntime.Date(s.now())
+		date = today
+		if !req.Date.IsZero() {
+			date = vntime.Date(req.Date)
+		}
+		if timeless && date < today {
+			at = endOfDay(date)
+		} else if !temporal {
+			date = ""
 		}
 	}
-	key := cacheKey(req.Tile, layers, date)
-	t, st, err := s.cache.render(ctx, key, func() scope { return scopeOf(req.Tile, layers) }, func(ctx context.Context) (*Tile, bool, error) {
-		return s.render(ctx, cat, req.Tile, layers, date)
+	q := store.TileQuery{Tile: req.Tile, Layers: layers, Extent: Extent, Buffer: Buffer, Date: date, AsOf: at,
+		Filter: req.Filter, FilterCRS: req.FilterCRS}
+	key := cacheKey(q)
+	t, st, err := s.cache.render(ctx, key, func() scope { return scopeOf(q) }, func(ctx context.Context) (*Tile, bool, error) {
+		// Generalization is worked out only when the tile is rendered, not on every cache hit.
+		rq := q
+		generalize(&rq)
+		return s.render(ctx, cat, rq)
 	})
 	if err != nil {
-		return nil, st, err
+		return Result{Status: st, Private: private}, err
 	}
-	return t, st, nil
+	return Result{Tile: t, Status: st, Private: private}, nil
 }
 
 // catalog returns the current catalog. When it is a new snapshot, the cached tiles of every
@@ -304,14 +332,16 @@ func fingerprint(l *store.Layer) string {
 
 // cacheKey names a tile by what it depends on: the layers rendered (not those requested, so
 // "admin_units,parcels" at z10 shares the entry of "admin_units"), the tile, the date when a
-// temporal layer is rendered, and the filters.
-func cacheKey(t geo.TileID, layers []LayerQuery, date string) string {
+// layer rendered depends on it, and the filter in canonical CQL2 text with its CRS (equal keys,
+// equal predicates, however the client spelled the filter).
+func cacheKey(q store.TileQuery) string {
+	t, date := q.Tile, q.Date
 	b := make([]byte, 0, 64)
-	for i, lq := range layers {
+	for i, l := range q.Layers {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, lq.Layer.ID...)
+		b = append(b, l.ID...)
 	}
 	b = append(b, '/')
 	b = strconv.AppendUint(b, uint64(t.Z), 10)
@@ -323,39 +353,38 @@ func cacheKey(t geo.TileID, layers []LayerQuery, date string) string {
 		b = append(b, '@')
 		b = append(b, date...)
 	}
-	for _, lq := range layers {
-		if lq.Filter != nil {
-			b = append(b, '|')
-			b = append(b, lq.Layer.ID...)
-			b = append(b, '?')
-			b = append(b, lq.Filter.Key...)
+	if q.Filter != nil {
+		crs := q.FilterCRS
+		if crs.SRID == 0 {
+			crs = geo.CRS84
 		}
+		b = append(b, '?')
+		b = append(b, crs.URI...)
+		b = append(b, ' ')
+		b = append(b, q.Filter.String()...)
 	}
 	return string(b)
 }
 
 // scopeOf is what a rendered tile depends on, for invalidation.
-func scopeOf(t geo.TileID, layers []LayerQuery) scope {
-	ids := make([]string, len(layers))
-	for i, lq := range layers {
-		ids[i] = lq.Layer.ID
+func scopeOf(q store.TileQuery) scope {
+	ids := make([]string, len(q.Layers))
+	for i, l := range q.Layers {
+		ids[i] = l.ID
 	}
-	return scope{layers: ids, tile: t}
+	return scope{layers: ids, tile: q.Tile}
 }
 
-// render runs the tile statement and compresses its result. The result may be cached only if
+// render has store render the tile and compresses the result. The result may be cached only if
 // the catalog it was built from is still current when it returns (see Service.catalog).
-func (s *Service) render(ctx context.Context, cat *store.Catalog, t geo.TileID, layers []LayerQuery, date string) (*Tile, bool, error) {
-	q, err := BuildQuery(t, layers, date)
-	if err != nil {
-		return nil, false, err
-	}
+func (s *Service) render(ctx context.Context, cat *store.Catalog, q store.TileQuery) (*Tile, bool, error) {
+	t := q.Tile
 	if s.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
-	mvt, err := s.src.TileMVT(ctx, q.SQL, q.Args...)
+	mvt, err := s.src.RenderTile(ctx, q)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrTimeout) {
 			return nil, false, fmt.Errorf("%w: tile %s: %w", ErrTimeout, t, err)

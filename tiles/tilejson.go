@@ -22,6 +22,9 @@ type TileJSON struct {
 	Bounds       [4]float64    `json:"bounds"`
 	Center       [3]float64    `json:"center"`
 	VectorLayers []VectorLayer `json:"vector_layers"`
+	// Private is true when a layer of the set needs a key (see Result.Private); it is not part
+	// of the document.
+	Private bool `json:"-"`
 }
 
 // VectorLayer describes one layer of the tiles.
@@ -37,15 +40,19 @@ type VectorLayer struct {
 // world is what a tile set with no feature at all claims to cover.
 var world = orb.Bound{Min: orb.Point{-180, -85.0511287798066}, Max: orb.Point{180, 85.0511287798066}}
 
-// TileJSON describes the tile set of the given layers (from Layers) whose tiles are at tilesURL,
-// a template with {z}, {x} and {y}. Bounds are the layers' extent, read from the database once
-// and then widened by each change until the next reset.
-func (s *Service) TileJSON(ctx context.Context, layers []*store.Layer, tilesURL string) (*TileJSON, error) {
+// TileJSON describes the tile set of the layers req asks for, checked as Tile checks them,
+// whose tiles are at tilesURL, a template with {z}, {x} and {y}. Bounds are the layers' extent,
+// read from the database once and then widened by each change until the next reset.
+func (s *Service) TileJSON(ctx context.Context, req Request, tilesURL string) (*TileJSON, error) {
+	layers, private, err := resolve(s.catalog(), req)
+	if err != nil {
+		return nil, err
+	}
 	bounds, err := s.layerBounds(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tj := &TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tilesURL}, MinZoom: geo.MaxZoom, MaxZoom: 0}
+	tj := &TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tilesURL}, MinZoom: geo.MaxZoom, MaxZoom: 0, Private: private}
 	var ext orb.Bound
 	have := false
 	for i, l := range layers {
@@ -59,7 +66,7 @@ func (s *Service) TileJSON(ctx context.Context, layers []*store.Layer, tilesURL 
 		tj.MaxZoom = max(tj.MaxZoom, l.MaxZoom)
 		vl := VectorLayer{ID: l.ID, Description: l.Title, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Fields: map[string]string{}}
 		for _, a := range l.PublicAttributes() {
-			vl.Fields[a.Name] = FieldType(a)
+			vl.Fields[a.Name] = store.TileFieldType(a)
 		}
 		tj.VectorLayers = append(tj.VectorLayers, vl)
 		if b, ok := bounds[l.ID]; ok && !b.empty {
@@ -144,17 +151,12 @@ func clampBound(b orb.Bound) orb.Bound {
 // fitZoom is the deepest zoom at which b fits in a 1024-pixel square view (four 256-px tiles).
 func fitZoom(b orb.Bound) int {
 	w := b.Max[0] - b.Min[0]
-	h := mercY(b.Max[1]) - mercY(b.Min[1]) // in the same units as 360° of longitude
+	// In degrees of longitude: the Web Mercator y scaled so that the world is 360 wide.
+	h := (geo.MercatorY(b.Max[1]) - geo.MercatorY(b.Min[1])) * 180 / geo.MercatorHalf
 	span := math.Max(w, h)
 	if span <= 0 {
 		return geo.MaxZoom
 	}
 	z := int(math.Floor(math.Log2(360 * 4 / span)))
 	return min(max(z, 0), geo.MaxZoom)
-}
-
-// mercY is the Web Mercator y of latitude lat, scaled so that 360 is the world's width.
-func mercY(lat float64) float64 {
-	r := lat * math.Pi / 180
-	return math.Log(math.Tan(math.Pi/4+r/2)) * 180 / math.Pi
 }

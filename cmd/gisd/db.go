@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/store"
 )
@@ -39,9 +39,37 @@ func (d *dbSettings) validate() error {
 	return nil
 }
 
-func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration) (*pgxpool.Pool, error) {
-	return store.OpenPool(ctx, store.PoolConfig{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout,
-		LockTimeout: d.LockTimeout})
+// parse reads a database command's flags and positional arguments, and checks the database
+// settings.
+func (d *dbSettings) parse(s *settings, args []string) ([]string, error) {
+	rest, err := s.parseWithArgs(args)
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	return rest, d.validate()
+}
+
+// openCurrent opens the store for a command that works on the schema this binary knows, and
+// refuses a database at another version.
+func (d *dbSettings) openCurrent(ctx context.Context, log *slog.Logger) (*store.Store, error) {
+	if err := ensureSchema(d.URL, false, func(string, ...any) {}); err != nil {
+		return nil, err
+	}
+	return d.open(ctx, 0, log)
+}
+
+// open opens the store every command that touches the database goes through; log nil discards
+// the store's own messages.
+func (d *dbSettings) open(ctx context.Context, statementTimeout time.Duration, log *slog.Logger) (*store.Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(ctx, store.Config{URL: d.URL, MaxConns: int32(d.MaxConns), StatementTimeout: statementTimeout,
+		LockTimeout: d.LockTimeout, Logger: log})
+	if errors.Is(err, store.ErrNoPostGIS) {
+		return nil, fmt.Errorf("%w; run gisd migrate up", err)
+	}
+	return st, err
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,11 +77,8 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	s.fs.SetOutput(stderr)
 	var db dbSettings
 	db.register(s)
-	rest, err := s.parseWithArgs(args)
+	rest, err := db.parse(s, args)
 	if err != nil {
-		return asUsage(err)
-	}
-	if err := db.validate(); err != nil {
 		return err
 	}
 	if len(rest) == 0 {

@@ -20,11 +20,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	s.Int(&parcels, "parcels", "GISD_DEMO_PARCELS", 50000, "number of parcels")
 	s.Int(&seed, "seed", "GISD_DEMO_SEED", 70, "generator seed (same seed, same province)")
 	s.Bool(&force, "force", "", false, "replace an existing demo")
-	if err := s.parse(args); err != nil {
-		return asUsage(err)
-	}
-	if err := db.validate(); err != nil {
+	if rest, err := db.parse(s, args); err != nil {
 		return err
+	} else if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
 	}
 	if parcels < 1 || parcels > 20_000_000 {
 		return usagef("--parcels %d: want 1..20000000", parcels)
@@ -32,16 +31,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if seed == 0 {
 		return usagef("--seed 0: want a non-zero seed")
 	}
-	if err := ensureSchema(db.URL, false, func(string, ...any) {}); err != nil {
-		return err
-	}
-	pool, err := db.open(ctx, 0)
+	st, err := db.openCurrent(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer st.Close()
 	start := time.Now()
-	res, err := store.New(pool, nil).LoadDemo(ctx, store.DemoOptions{Parcels: parcels, Seed: int64(seed), Force: force})
+	res, err := st.LoadDemo(ctx, store.DemoOptions{Parcels: parcels, Seed: int64(seed), Force: force})
 	if err != nil {
 		return err
 	}

@@ -84,11 +84,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.Int(&opt.MaxValueBytes, "max-value-bytes", "", importer.DefaultMaxValueBytes, "reject a feature with an attribute value longer than N bytes")
 	s.Int(&reportLines, "report", "", 20, "report entries to print (show prints all)")
 	s.Bool(&asJSON, "json", "", false, "show/list: print JSON")
-	rest, err := s.parseWithArgs(args)
+	rest, err := db.parse(s, args)
 	if err != nil {
-		return asUsage(err)
-	}
-	if err := db.validate(); err != nil {
 		return err
 	}
 	action := ""
@@ -118,15 +115,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usagef("unknown action %q: want revert, show, cancel or list (or flags to import)", action)
 	}
-	if err := ensureSchema(db.URL, false, func(string, ...any) {}); err != nil {
-		return err
-	}
-	pool, err := db.open(ctx, 0)
+	st, err := db.openCurrent(ctx, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	defer st.Close()
 	if _, err := st.LoadCatalog(ctx); err != nil {
 		return err
 	}

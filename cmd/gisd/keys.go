@@ -30,11 +30,8 @@ every layer the key reads or writes. The secret is printed once; gisd stores onl
 	s.Bool(&personal, "personal", "", false, "also grant personal data of the layers in --scopes (create)")
 	s.String(&expires, "expires", "", "", "expiry date YYYY-MM-DD, end of day in Vietnam, or RFC 3339 time (create)")
 	s.Int(&rateLimit, "rate-limit", "", 0, "requests per minute for this key; 0 uses the server's default (create)")
-	rest, err := s.parseWithArgs(args)
+	rest, err := db.parse(s, args)
 	if err != nil {
-		return asUsage(err)
-	}
-	if err := db.validate(); err != nil {
 		return err
 	}
 	if len(rest) == 0 {
@@ -74,12 +71,11 @@ every layer the key reads or writes. The secret is printed once; gisd stores onl
 	default:
 		return usagef("unknown keys action %q: want create, list or revoke", rest[0])
 	}
-	pool, err := db.open(ctx, 0)
+	st, err := db.open(ctx, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool, nil)
+	defer st.Close()
 	switch rest[0] {
 	case "create":
 		k, secret, err := st.CreateKey(ctx, nk)

@@ -112,12 +112,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := ensureSchema(cfg.DB.URL, cfg.Migrate, log.Info); err != nil {
 		return err
 	}
-	pool, err := cfg.DB.open(ctx, cfg.StatementTimeout)
+	st, err := cfg.DB.open(ctx, cfg.StatementTimeout, log)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool, log)
+	defer st.Close()
 	if _, err := st.LoadCatalog(ctx); err != nil {
 		return err
 	}
@@ -136,14 +135,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl,
 		Imports: api.ImportConfig{MaxBytes: int64(cfg.MaxImportBytes), Jobs: cfg.ImportJobs}})
 	go handler.Background(listenCtx)
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := newHTTPServer(cfg, handler)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -166,6 +158,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handler.StopImports(shutdownCtx)
 	log.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is the HTTP server of serve. Its MaxHeaderBytes is twice the head gisd reads
+// (api.MaxHeaderBytes): a head between the two reaches gisd, which answers 431 with a problem,
+// instead of net/http's own plain-text 431; only a head beyond twice the limit gets that one.
+func newHTTPServer(cfg serveConfig, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    2 * api.MaxHeaderBytes,
+	}
 }
 
 // ensureSchema refuses to run on a schema other than the binary's, or migrates it when allowed.

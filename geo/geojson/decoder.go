@@ -27,7 +27,10 @@ type Error struct {
 	kind    error // a second sentinel (ErrUnknownCRS for a bad crs member), or nil
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.ClientMessage() }
+
+// ClientMessage says where and what, for the person who sent the file.
+func (e *Error) ClientMessage() string {
 	if e.Feature >= 0 {
 		return fmt.Sprintf("geojson: feature %d (byte %d): %s", e.Feature, e.Offset, e.Msg)
 	}

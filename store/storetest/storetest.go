@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,21 +77,23 @@ func Demo(tb testing.TB) string {
 	})
 	tmpl := ensureTemplateFrom(tb, "gisd_tmpl_demo_"+schemaHash()+"_"+store.DemoVersion, migrated, func(u string) error {
 		ctx := context.Background()
-		pool, err := store.OpenPool(ctx, store.PoolConfig{URL: u, MaxConns: 4})
+		st, err := store.Open(ctx, store.Config{URL: u, MaxConns: 4, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
-		_, err = store.New(pool, slog.New(slog.DiscardHandler)).LoadDemo(ctx, store.DemoOptions{})
+		defer st.Close()
+		_, err = st.LoadDemo(ctx, store.DemoOptions{})
 		return err
 	})
 	return clone(tb, tmpl)
 }
 
-// Pool opens a pool on url, closed when the test ends, with the catalog loaded.
+// Pool opens a pool on url, closed when the test ends, for the test's own SQL: fixtures, and
+// checks of what the code under test wrote. The code under test reaches the database through
+// a store (Store) only.
 func Pool(tb testing.TB, u string) *pgxpool.Pool {
 	tb.Helper()
-	pool, err := store.OpenPool(context.Background(), store.PoolConfig{URL: u, MaxConns: 8})
+	pool, err := pgxpool.New(context.Background(), u)
 	if err != nil {
 		tb.Fatalf("open pool: %v", err)
 	}
@@ -98,14 +101,56 @@ func Pool(tb testing.TB, u string) *pgxpool.Pool {
 	return pool
 }
 
-// Store opens a store on url with its catalog loaded.
+// Store opens a store on url with its catalog loaded, closed when the test ends.
 func Store(tb testing.TB, u string) *store.Store {
 	tb.Helper()
-	s := store.New(Pool(tb, u), slog.New(slog.DiscardHandler))
+	return StoreWith(tb, store.Config{URL: u})
+}
+
+// StoreWith opens a store configured by cfg (cfg.URL from Migrated, Demo...) with its catalog
+// loaded, closed when the test ends. MaxConns defaults to 8 and the logger discards.
+func StoreWith(tb testing.TB, cfg store.Config) *store.Store {
+	tb.Helper()
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = 8
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := store.Open(context.Background(), cfg)
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(s.Close)
 	if _, err := s.LoadCatalog(context.Background()); err != nil {
 		tb.Fatalf("load catalog: %v", err)
 	}
+	opened.Store(s, &dbOf{url: cfg.URL, tb: tb})
+	tb.Cleanup(func() { opened.Delete(s) })
 	return s
+}
+
+// opened remembers the database of every store Store opened, for DB.
+var opened sync.Map // *store.Store -> dbOf
+
+type dbOf struct {
+	url  string
+	tb   testing.TB // the test that opened the store: the pool DB opens lives as long
+	once sync.Once
+	pool *pgxpool.Pool
+}
+
+// DB is a pool on the database behind s (a store Store or StoreWith opened), for the test's own
+// SQL; it lives as long as s.
+func DB(tb testing.TB, s *store.Store) *pgxpool.Pool {
+	tb.Helper()
+	v, ok := opened.Load(s)
+	if !ok {
+		tb.Fatal("storetest.DB: the store was not opened by storetest.Store")
+	}
+	d := v.(*dbOf)
+	d.once.Do(func() { d.pool = Pool(d.tb, d.url) })
+	return d.pool
 }
 
 // schemaHash names templates after the migrations' content, so a changed migration gets a new
