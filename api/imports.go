@@ -508,7 +508,7 @@ func importLinks(base string, id int64, layer string) []link {
 type importDoc struct {
 	store.ImportRecord
 	Progress *importer.Progress `json:"progress,omitempty"`
-	Links    []link                `json:"links"`
+	Links    []link             `json:"links"`
 }
 
 func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
