@@ -487,11 +487,9 @@ func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 // crsHint says, in this API's words, how to give the CRS of coordinates that did not fit
 // theirs.
 func crsHint(err error) string {
-	var me *geo.MismatchError
-	switch {
-	case errors.As(err, &me) && me.Suggest != 0:
-		return fmt.Sprintf("; send srid=%d", me.Suggest)
-	case errors.Is(err, geo.ErrCRSMismatch):
+	if srid, mismatch := geo.SuggestSRID(err); srid != 0 {
+		return fmt.Sprintf("; send srid=%d", srid)
+	} else if mismatch {
 		return "; give their CRS with srid= (9212 for VN-2000 / TM-3 106-15, Bình Phước)"
 	}
 	return ""

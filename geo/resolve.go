@@ -26,6 +26,16 @@ func (e *MismatchError) Error() string { return "geo: " + e.Msg }
 func (e *MismatchError) ClientMessage() string { return e.Msg }
 func (e *MismatchError) Unwrap() error         { return ErrCRSMismatch }
 
+// SuggestSRID reads err: whether it is a CRS that does not fit the coordinates, and the EPSG code
+// to suggest instead (0 without a guess).
+func SuggestSRID(err error) (srid int, mismatch bool) {
+	var me *MismatchError
+	if errors.As(err, &me) {
+		return me.Suggest, true
+	}
+	return 0, errors.Is(err, ErrCRSMismatch)
+}
+
 // ImportRegion is where imported data must lie (WGS 84): Bình Phước and the Đồng Nai it merged
 // into in 2025, padded by about 25 km. A feature entirely outside it is "far outside the
 // province" — almost always a wrong CRS or swapped axes, not a real place.

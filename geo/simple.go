@@ -224,16 +224,16 @@ func (s *sweep) insert(e int, q point) {
 	if s.fail {
 		return
 	}
-	s.check(e, nd.prev().edge())
-	s.check(e, nd.next().edge())
+	s.check(e, nd.neighbour(below).edge())
+	s.check(e, nd.neighbour(above).edge())
 }
 
 func (s *sweep) remove(e int) {
 	nd := s.node[e]
-	below, above := nd.prev().edge(), nd.next().edge()
+	under, over := nd.neighbour(below).edge(), nd.neighbour(above).edge()
 	s.tree.remove(nd)
 	s.node[e] = nil
-	s.check(below, above)
+	s.check(under, over)
 }
 
 // treap is the sweep's ordered set of active edges, bottom to top: a binary search tree kept
@@ -245,10 +245,17 @@ type treap struct {
 	nodes []tnode // one per edge, allocated at once
 }
 
+// Directions in the tree: below (left) and above (right).
+const (
+	below = 0
+	above = 1
+)
+
 type tnode struct {
-	e                   int
-	prio                uint64
-	left, right, parent *tnode
+	e      int
+	prio   uint64
+	child  [2]*tnode // below, above
+	parent *tnode
 }
 
 // edge is the node's edge, -1 for no node.
@@ -267,30 +274,25 @@ func (t *treap) random() uint64 {
 	return t.seed * 2685821657736338717
 }
 
-// insert adds edge e below every node for which above(node's edge) is false and above the
+// insert adds edge e above every node for which isAbove(node's edge) is true and below the
 // others.
-func (t *treap) insert(e int, above func(int) bool) *tnode {
+func (t *treap) insert(e int, isAbove func(int) bool) *tnode {
 	nd := &t.nodes[e]
 	*nd = tnode{e: e, prio: t.random()}
 	if t.root == nil {
 		t.root = nd
 		return nd
 	}
-	cur := t.root
-	for {
-		if above(cur.e) {
-			if cur.right == nil {
-				cur.right, nd.parent = nd, cur
-				break
-			}
-			cur = cur.right
-		} else {
-			if cur.left == nil {
-				cur.left, nd.parent = nd, cur
-				break
-			}
-			cur = cur.left
+	for cur := t.root; ; {
+		d := below
+		if isAbove(cur.e) {
+			d = above
 		}
+		if cur.child[d] == nil {
+			cur.child[d], nd.parent = nd, cur
+			break
+		}
+		cur = cur.child[d]
 	}
 	for nd.parent != nil && nd.parent.prio < nd.prio {
 		t.rotateUp(nd)
@@ -300,76 +302,57 @@ func (t *treap) insert(e int, above func(int) bool) *tnode {
 
 // remove takes nd out of the tree.
 func (t *treap) remove(nd *tnode) {
-	for nd.left != nil || nd.right != nil {
-		child := nd.left
-		if child == nil || (nd.right != nil && nd.right.prio > child.prio) {
-			child = nd.right
+	for nd.child[below] != nil || nd.child[above] != nil {
+		child := nd.child[below]
+		if child == nil || (nd.child[above] != nil && nd.child[above].prio > child.prio) {
+			child = nd.child[above]
 		}
 		t.rotateUp(child)
 	}
 	t.replace(nd, nil)
 }
 
+// side is the direction in which nd hangs from its parent.
+func (nd *tnode) side() int {
+	if nd.parent.child[below] == nd {
+		return below
+	}
+	return above
+}
+
 // rotateUp makes nd take its parent's place, the parent becoming its child.
 func (t *treap) rotateUp(nd *tnode) {
-	p := nd.parent
+	p, d := nd.parent, nd.side()
 	t.replace(p, nd)
-	if p.left == nd {
-		p.left = nd.right
-		if nd.right != nil {
-			nd.right.parent = p
-		}
-		nd.right = p
-	} else {
-		p.right = nd.left
-		if nd.left != nil {
-			nd.left.parent = p
-		}
-		nd.left = p
+	p.child[d] = nd.child[1-d]
+	if p.child[d] != nil {
+		p.child[d].parent = p
 	}
-	p.parent = nd
+	nd.child[1-d], p.parent = p, nd
 }
 
 // replace puts nd where old hangs (nd may be nil).
 func (t *treap) replace(old, nd *tnode) {
-	switch gp := old.parent; {
-	case gp == nil:
+	if old.parent == nil {
 		t.root = nd
-	case gp.left == old:
-		gp.left = nd
-	default:
-		gp.right = nd
+	} else {
+		old.parent.child[old.side()] = nd
 	}
 	if nd != nil {
 		nd.parent = old.parent
 	}
 }
 
-// next is the node just above nd, nil if none.
-func (nd *tnode) next() *tnode {
-	if nd.right != nil {
-		nd = nd.right
-		for nd.left != nil {
-			nd = nd.left
+// neighbour is the node just beyond nd in direction d (below or above), nil if none.
+func (nd *tnode) neighbour(d int) *tnode {
+	if nd.child[d] != nil {
+		nd = nd.child[d]
+		for nd.child[1-d] != nil {
+			nd = nd.child[1-d]
 		}
 		return nd
 	}
-	for nd.parent != nil && nd.parent.right == nd {
-		nd = nd.parent
-	}
-	return nd.parent
-}
-
-// prev is the node just below nd, nil if none.
-func (nd *tnode) prev() *tnode {
-	if nd.left != nil {
-		nd = nd.left
-		for nd.right != nil {
-			nd = nd.right
-		}
-		return nd
-	}
-	for nd.parent != nil && nd.parent.left == nd {
+	for nd.parent != nil && nd.parent.child[d] == nd {
 		nd = nd.parent
 	}
 	return nd.parent

@@ -1228,26 +1228,6 @@ func TestImport_UpsertIsLinear(t *testing.T) {
 	}
 }
 
-// waitRow polls query until it returns a row, or fails after the deadline.
-func waitRow(t *testing.T, pool *pgxpool.Pool, what string, query string, args ...any) int64 {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var v int64
-		err := pool.QueryRow(context.Background(), query, args...).Scan(&v)
-		if err == nil {
-			return v
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after 20 s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // A cancelled import stops its work on the server too, not only in gisd: here the import waits
 // for a lock another session holds, and once it is cancelled its backend stops waiting (with
 // the client gone, PostgreSQL would otherwise wait, then write, until the lock was released).
@@ -1270,7 +1250,7 @@ func TestImport_CancelStopsTheServerWork(t *testing.T) {
 		_, err := env.st.Import(ictx, bytes.NewReader(parcelGrid(500, 300, "ONT")), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 		done <- err
 	}()
-	pid := waitRow(t, env.pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
+	pid := storetest.WaitRow(t, env.pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
 		WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%imp_stage%'`)
 	cancel()
 	select {
@@ -1282,7 +1262,7 @@ func TestImport_CancelStopsTheServerWork(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the cancelled import did not return")
 	}
-	waitRow(t, env.pool, "the import's backend to stop waiting", `SELECT 1 WHERE NOT EXISTS (
+	storetest.WaitRow(t, env.pool, "the import's backend to stop waiting", `SELECT 1 WHERE NOT EXISTS (
 		SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock')`, pid)
 }
 
@@ -1380,7 +1360,7 @@ func TestImport_CancelFromAnotherInstance(t *testing.T) {
 		}()
 		done := make(chan error, 1)
 		go func() { _, err := im.Run(ctx, pr); done <- err }()
-		waitRow(t, env.pool, "the import to start", `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+		storetest.WaitRow(t, env.pool, "the import to start", `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
 			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, lockImportJobClass, im.ID())
 		return im, done
 	}

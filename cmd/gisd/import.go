@@ -224,13 +224,12 @@ func flagName(option string) string { return "--" + strings.ReplaceAll(option, "
 
 // importHint says, in this command's words, what would get a failed import through.
 func importHint(err error) string {
-	var me *geo.MismatchError
-	switch {
-	case errors.As(err, &me) && me.Suggest != 0:
-		return fmt.Sprintf("; use --srid %d", me.Suggest)
-	case errors.Is(err, geo.ErrCRSMismatch):
+	if srid, mismatch := geo.SuggestSRID(err); srid != 0 {
+		return fmt.Sprintf("; use --srid %d", srid)
+	} else if mismatch {
 		return "; give their CRS with --srid (9212 for VN-2000 / TM-3 106-15, Bình Phước)"
-	case errors.Is(err, store.ErrTooManyRejected):
+	}
+	if errors.Is(err, store.ErrTooManyRejected) {
 		return "; --max-rejected N commits the accepted features when at most N are rejected"
 	}
 	return ""

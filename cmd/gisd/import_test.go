@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/importer"
@@ -41,26 +38,6 @@ func startGisd(t *testing.T, env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// waitRow polls query until it returns a row, or fails after the deadline.
-func waitRow(t *testing.T, pool *pgxpool.Pool, what, query string, args ...any) int64 {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var v int64
-		err := pool.QueryRow(context.Background(), query, args...).Scan(&v)
-		if err == nil {
-			return v
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after 20 s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // An import whose gisd process is killed (no chance to tell the server) stops on the server
 // too: here it waits for a lock another session holds, and once the process is gone its backend
 // stops waiting instead of waiting, then writing, until the lock is released.
@@ -84,13 +61,13 @@ func TestImportCommand_KilledProcessStopsTheServerWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := startGisd(t, []string{"DATABASE_URL=" + url}, "import", "--layer", "parcels", "--mode", "upsert", "--file", importPath("parcels.geojson"))
-	pid := waitRow(t, pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
+	pid := storetest.WaitRow(t, pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
 		WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%imp_stage%'`)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	waitRow(t, pool, "the killed import's backend to go", `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid)
+	storetest.WaitRow(t, pool, "the killed import's backend to go", `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid)
 }
 
 func cliCounts(t testing.TB, pool *pgxpool.Pool) map[string]int64 {
