@@ -64,7 +64,8 @@ func ProvablySimple(g geom.T) bool {
 	if n <= pairwiseEdges {
 		return pairwiseSimple(pts)
 	}
-	return sweepSimple(pts)
+	simple, _ := sweepSimple(pts)
+	return simple
 }
 
 // pairwiseEdges is the longest ring tested pair by pair, without the sweep's allocations: a
@@ -133,6 +134,7 @@ func orient(a, b, c point) int {
 type sweep struct {
 	pts  []point
 	n    int
+	work int // orientations computed, for tests of the sweep's cost
 	left []point // per edge: its endpoint the sweep meets first
 	rght []point // and the other
 	node []*tnode
@@ -140,7 +142,7 @@ type sweep struct {
 	fail bool
 }
 
-func sweepSimple(pts []point) bool {
+func sweepSimple(pts []point) (simple bool, work int) {
 	n := len(pts)
 	// Two vertices at one place (not consecutive: those were refused) pinch the ring.
 	order := make([]int32, n)
@@ -156,7 +158,7 @@ func sweepSimple(pts []point) bool {
 	})
 	for k := 1; k < n; k++ {
 		if pts[order[k]] == pts[order[k-1]] {
-			return false
+			return false, 0
 		}
 	}
 	s := &sweep{pts: pts, n: n, left: make([]point, n), rght: make([]point, n), node: make([]*tnode, n)}
@@ -183,10 +185,10 @@ func sweepSimple(pts []point) bool {
 			}
 		}
 		if s.fail {
-			return false
+			return false, s.work
 		}
 	}
-	return true
+	return true, s.work
 }
 
 // adjacent reports whether edges a and b are consecutive in the ring.
@@ -197,6 +199,7 @@ func (s *sweep) adjacent(a, b int) bool {
 
 // above reports whether edge e, entering the sweep at q, passes above the active edge t there.
 func (s *sweep) above(e int, q point, t int) bool {
+	s.work++
 	o := orient(s.left[t], s.rght[t], q)
 	if o == 0 && s.left[t] == q {
 		// t also starts at q (consecutive edges): compare where they go.
@@ -213,6 +216,7 @@ func (s *sweep) check(a, b int) {
 	if a < 0 || b < 0 || s.adjacent(a, b) {
 		return
 	}
+	s.work++
 	if edgesMeet(s.left[a], s.rght[a], s.left[b], s.rght[b]) {
 		s.fail = true // touching, crossing or too close to call
 	}
