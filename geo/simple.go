@@ -134,7 +134,7 @@ func orient(a, b, c point) int {
 type sweep struct {
 	pts  []point
 	n    int
-	work int // orientations computed, for tests of the sweep's cost
+	work int     // orientations computed, for tests of the sweep's cost
 	left []point // per edge: its endpoint the sweep meets first
 	rght []point // and the other
 	node []*tnode
