@@ -52,7 +52,7 @@ type Import struct {
 	s       *Store
 	id      int64
 	opt     importer.Options
-	started time.Time
+	started atomic.Int64 // unix nanos when Run began (Progress reads it while Run runs)
 
 	phase    atomic.Pointer[string]
 	rd       atomic.Pointer[importer.Reader]
@@ -113,7 +113,7 @@ func (im *Import) Progress() importer.Progress {
 	if d := im.readDone.Load(); d != 0 {
 		end = time.Unix(0, d)
 	}
-	if secs := end.Sub(im.started).Seconds(); secs > 0 {
+	if secs := end.Sub(time.Unix(0, im.started.Load())).Seconds(); secs > 0 {
 		p.FeaturesPerSecond = float64(p.Read) / secs
 	}
 	return p
@@ -176,7 +176,8 @@ func (s *Store) NewImport(ctx context.Context, opt importer.Options) (*Import, e
 		"key": opt.Key, "map": opt.Map, "dry_run": opt.DryRun, "strict": opt.Strict, "create": opt.Create, "offline": opt.Offline,
 		"title": opt.Title, "max_rejected": opt.MaxRejected, "max_value_bytes": opt.MaxValueBytes, "srid": opt.SRID,
 	})
-	im := &Import{s: s, opt: opt, started: time.Now(), inputDone: make(chan struct{}), stopping: make(chan struct{})}
+	im := &Import{s: s, opt: opt, inputDone: make(chan struct{}), stopping: make(chan struct{})}
+	im.started.Store(time.Now().UnixNano())
 	err := s.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, source, srid, options, actor, lease_until)
 		VALUES ($1, $2, 'running', $3, $4, $5, $6, clock_timestamp() + make_interval(secs => $7)) RETURNING id`,
 		opt.Layer, opt.Mode, opt.Source, nullZero(opt.SRID), options, opt.Actor, opt.Lease.Seconds()).Scan(&im.id)
@@ -207,7 +208,7 @@ func (im *Import) Run(ctx context.Context, r io.Reader) (*importer.Result, error
 	if im.ran.Swap(true) {
 		return nil, fmt.Errorf("store: %w", clientError(ErrConflict, "import %d has already run", im.id))
 	}
-	im.started = time.Now()
+	im.started.Store(time.Now().UnixNano())
 	im.setPhase("reading")
 	callerCtx := ctx
 	ctx, cancel := context.WithCancelCause(ctx)

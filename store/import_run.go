@@ -418,6 +418,6 @@ func (run *importRun) result(state string) *importer.Result {
 	c.Accepted = c.Read - c.Rejected
 	run.rep.Fill(&c)
 	c.SRID = run.srid
-	c.Millis = time.Since(run.im.started).Milliseconds()
+	c.Millis = time.Since(time.Unix(0, run.im.started.Load())).Milliseconds()
 	return &importer.Result{ID: run.im.id, State: state, Counts: c, Report: run.rep.Entries()}
 }
