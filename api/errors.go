@@ -11,6 +11,8 @@ import (
 
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
 	"github.com/dongnai-gis/gisd/vntime"
@@ -49,6 +51,7 @@ var (
 	errRateLimited          = errors.New("rate limit exceeded")
 	errHeadersTooLarge      = errors.New("request headers too large")
 	errBusy                 = errors.New("busy")
+	errUploadTimeout        = errors.New("upload too slow")
 	errAudit                = errors.New("audit log not written")
 	errClientGone           = errors.New("the client went away")
 )
@@ -106,6 +109,8 @@ var errorTable = []problemKind{
 		detail: "personal data cannot be released because the audit log could not be written"},
 
 	{err: errHeadersTooLarge, status: 431, name: "headers-too-large", title: "Request header fields too large"},
+	{err: errUploadTimeout, status: 408, name: "request-timeout", title: "Request timeout",
+		detail: "the upload stalled or was too slow, and was given up"},
 	{err: errRateLimited, status: 429, name: "rate-limited", title: "Too many requests"},
 	{err: errPreconditionRequired, status: 428, name: "precondition-required", title: "Precondition required"},
 	{err: errContent, status: 422, name: "invalid-content", title: "Invalid content",
@@ -114,6 +119,8 @@ var errorTable = []problemKind{
 		detail: "too many features were rejected; nothing was written"},
 	{err: geo.ErrCRSMismatch, status: 422, name: "invalid-content", title: "Invalid content",
 		detail: "the coordinates do not fit the CRS the data declares"},
+	{err: importer.ErrInvalid, status: 422, name: "invalid-content", title: "Invalid content",
+		detail: "the file breaks a rule of imports"},
 	{err: errUnsupportedMedia, status: 415, name: "unsupported-media-type", title: "Unsupported media type"},
 	{err: errTooLarge, status: 413, name: "too-large", title: "Content too large"},
 	{err: store.ErrPrecondition, status: 412, name: "precondition-failed", title: "Precondition failed",
@@ -143,7 +150,7 @@ var errorTable = []problemKind{
 	{err: geo.ErrInvalidBBox, status: 400, name: "invalid-parameter", title: "Invalid parameter", param: "bbox", detail: "invalid bbox"},
 	{err: geo.ErrInvalidTile, status: 400, name: "invalid-parameter", title: "Invalid parameter", detail: "invalid tile address"},
 	{err: geo.ErrOutOfRange, status: 400, name: "invalid-parameter", title: "Invalid parameter", detail: "a coordinate is out of range"},
-	{err: geo.ErrGeoJSON, status: 400, name: "bad-request", title: "Bad request", detail: "the body is not valid GeoJSON"},
+	{err: geojson.ErrInvalid, status: 400, name: "bad-request", title: "Bad request", detail: "the body is not valid GeoJSON"},
 	{err: errBadRequest, status: 400, name: "bad-request", title: "Bad request", detail: "the request is malformed"},
 	{err: store.ErrNotSupported, status: 400, name: "bad-request", title: "Bad request", detail: "the request asks for something gisd does not do"},
 	{err: store.ErrInvalid, status: 400, name: "bad-request", title: "Bad request",

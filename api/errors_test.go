@@ -19,6 +19,8 @@ import (
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/extract"
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
 	"github.com/dongnai-gis/gisd/vntime"
@@ -54,7 +56,8 @@ var sentinels = map[string]struct {
 	"geo.ErrInvalidBBox":       {geo.ErrInvalidBBox, 400},
 	"geo.ErrInvalidTile":       {geo.ErrInvalidTile, 400},
 	"geo.ErrOutOfRange":        {geo.ErrOutOfRange, 400},
-	"geo.ErrGeoJSON":           {geo.ErrGeoJSON, 400},
+	"geojson.ErrInvalid":       {geojson.ErrInvalid, 400},
+	"importer.ErrInvalid":      {importer.ErrInvalid, 422},
 	"geo.ErrCRSMismatch":       {geo.ErrCRSMismatch, 422},
 	"vntime.ErrDate":           {vntime.ErrDate, 400},
 	"extract.ErrInput":         {extract.ErrInput, 500}, // the store's data could not be drawn: a bug, not the client's
@@ -72,6 +75,7 @@ var sentinels = map[string]struct {
 	"api.errRateLimited":          {errRateLimited, 429},
 	"api.errHeadersTooLarge":      {errHeadersTooLarge, 431},
 	"api.errBusy":                 {errBusy, 503},
+	"api.errUploadTimeout":        {errUploadTimeout, 408},
 	"api.errAudit":                {errAudit, 500},
 	"api.errClientGone":           {errClientGone, 499},
 	"api.errNotKey":               {errNotKey, 500}, // parseSearch's own signal; it never leaves it

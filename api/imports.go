@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 )
 
@@ -25,23 +28,36 @@ type ImportConfig struct {
 	MaxBytes int64
 	// Jobs is how many imports may run at once; more are refused with 503. Default 2.
 	Jobs int
+	// PerKey is how many of them one key may run at once; more are refused with 429, so that
+	// one client cannot hold every slot. Default 1.
+	PerKey int
+	// StallTimeout and MinRate bound an upload that stops or trickles: one that delivers no
+	// byte for StallTimeout, or fewer than MinRate bytes a second over a StallTimeout, is
+	// aborted (the import fails, nothing is written) and frees its slot. Defaults 30 s and
+	// 1 KiB/s. A steady upload may take as long as it needs.
+	StallTimeout time.Duration
+	MinRate      int64
+	// Lease is how long an import's record stays running unless this instance renews it (see
+	// store.ReapImports); default importer.DefaultLease.
+	Lease time.Duration
 }
 
 // importJobs runs imports in the background, a bounded number at a time, and keeps the running
 // ones so they can be watched and cancelled.
 type importJobs struct {
-	cfg  ImportConfig
-	sem  chan struct{}
-	mu   sync.Mutex
-	jobs map[int64]*importJob
-	wg   sync.WaitGroup
+	cfg    ImportConfig
+	sem    chan struct{}
+	mu     sync.Mutex
+	jobs   map[int64]*importJob
+	perKey map[string]int // running (or uploading) imports by actor
+	wg     sync.WaitGroup
 }
 
 type importJob struct {
 	im     *store.Import
 	cancel context.CancelFunc
 	done   chan struct{}
-	res    *store.ImportResult
+	res    *importer.Result
 	err    error
 }
 
@@ -52,7 +68,45 @@ func newImportJobs(cfg ImportConfig) *importJobs {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = 2
 	}
-	return &importJobs{cfg: cfg, sem: make(chan struct{}, cfg.Jobs), jobs: map[int64]*importJob{}}
+	if cfg.PerKey <= 0 {
+		cfg.PerKey = 1
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 30 * time.Second
+	}
+	if cfg.MinRate <= 0 {
+		cfg.MinRate = 1 << 10
+	}
+	return &importJobs{cfg: cfg, sem: make(chan struct{}, cfg.Jobs), jobs: map[int64]*importJob{}, perKey: map[string]int{}}
+}
+
+// acquire takes an import slot for actor, or says why it cannot (errRateLimited: the key runs
+// as many as it may; errBusy: every slot is taken); release gives it back.
+func (j *importJobs) acquire(actor string) (release func(), err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.perKey[actor] >= j.cfg.PerKey {
+		e := errorf(errRateLimited, "this key already runs %d import(s), as many as one key may at once; try again when it has finished", j.cfg.PerKey)
+		e.retryAfter = 30
+		return nil, e
+	}
+	select {
+	case j.sem <- struct{}{}:
+	default:
+		return nil, errorf(errBusy, "%d imports are already running; try again later", cap(j.sem))
+	}
+	j.perKey[actor]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			j.mu.Lock()
+			defer j.mu.Unlock()
+			if j.perKey[actor]--; j.perKey[actor] == 0 {
+				delete(j.perKey, actor)
+			}
+			<-j.sem
+		})
+	}, nil
 }
 
 func (j *importJobs) get(id int64) *importJob {
@@ -118,16 +172,16 @@ func (s *Server) mayManageImport(c *gin.Context) {
 // importParams are the query parameters of POST /layers/{layer}/imports, the same options as
 // gisd import's flags.
 var importParams = map[string]bool{"mode": true, "srid": true, "key": true, "map": true, "dry_run": true,
-	"strict": true, "create": true, "title": true, "max_rejected": true, "offline": true}
+	"strict": true, "create": true, "title": true, "max_rejected": true, "max_value_bytes": true, "offline": true}
 
-func parseImportOptions(c *gin.Context) (store.ImportOptions, error) {
+func parseImportOptions(c *gin.Context) (importer.Options, error) {
 	q := c.Request.URL.Query()
 	for name := range q {
 		if !importParams[name] {
-			return store.ImportOptions{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected or offline)"}
+			return importer.Options{}, &ParamError{name, "unknown parameter (want mode, srid, key, map, dry_run, strict, create, title, max_rejected, max_value_bytes or offline)"}
 		}
 	}
-	opt := store.ImportOptions{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
+	opt := importer.Options{Layer: c.Param("layer"), Mode: q.Get("mode"), Title: q.Get("title")}
 	boolParam := func(name string, dst *bool) error {
 		v := q.Get(name)
 		if v == "" {
@@ -158,6 +212,13 @@ func parseImportOptions(c *gin.Context) (store.ImportOptions, error) {
 			return opt, &ParamError{"max_rejected", "want -1 (any number) or a count"}
 		}
 		opt.MaxRejected = n
+	}
+	if v := q.Get("max_value_bytes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > importer.MaxValueBytesLimit {
+			return opt, &ParamError{"max_value_bytes", fmt.Sprintf("want a number of bytes from 1 to %d", importer.MaxValueBytesLimit)}
+		}
+		opt.MaxValueBytes = n
 	}
 	for _, v := range q["key"] {
 		opt.Key = append(opt.Key, strings.Split(v, ",")...)
@@ -207,6 +268,54 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// uploadStalled is an upload that stopped, or trickled too slowly to keep its slot.
+type uploadStalled struct {
+	after time.Duration
+	bytes int64 // in the last window; -1: none at all before the deadline
+	min   int64
+}
+
+func (e *uploadStalled) Error() string {
+	if e.bytes < 0 {
+		return fmt.Sprintf("the upload stalled: no data for %s", e.after)
+	}
+	return fmt.Sprintf("the upload is too slow: %d bytes in %s, fewer than the %d required", e.bytes, e.after, e.min)
+}
+
+// uploadReader reads a request body, aborting an upload that stalls (no byte for stall: each
+// Read runs under a read deadline) or trickles (fewer than minBytes while Read waited a total of
+// stall), so that it cannot hold an import slot for ever. Only the time spent waiting in Read
+// counts: while the import writes a chunk it does not read, and that is not the client's fault.
+type uploadReader struct {
+	r        io.Reader
+	rc       *http.ResponseController
+	stall    time.Duration
+	minBytes int64
+	waited   time.Duration // in Read, in the current window
+	bytes    int64         // read in the current window
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	start := time.Now()
+	// Not every connection takes a deadline (http.ErrNotSupported); the rate check still holds.
+	_ = u.rc.SetReadDeadline(start.Add(u.stall))
+	n, err := u.r.Read(p)
+	u.waited += time.Since(start)
+	u.bytes += int64(n)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return n, &uploadStalled{after: u.stall, bytes: -1}
+	case err == io.EOF:
+		_ = u.rc.SetReadDeadline(time.Time{}) // the server's own timeouts again
+	case err == nil && u.waited >= u.stall:
+		if u.bytes < u.minBytes {
+			return n, &uploadStalled{after: u.waited.Round(time.Second / 10), bytes: u.bytes, min: u.minBytes}
+		}
+		u.waited, u.bytes = 0, 0
+	}
+	return n, err
+}
+
 // startImport answers POST /api/v1/layers/{layer}/imports. The body is streamed into the import
 // as it arrives. The answer comes once the whole body has been read: 202 with the job's id
 // while validation and writing go on, or the error if the body itself was the problem (413 for
@@ -231,14 +340,15 @@ func (s *Server) startImport(c *gin.Context) {
 		fail(c, errorf(errTooLarge, "the body is larger than the import limit of %d bytes", jobs.cfg.MaxBytes))
 		return
 	}
-	select {
-	case jobs.sem <- struct{}{}:
-	default:
-		fail(c, errorf(errBusy, "%d imports are already running; try again later", cap(jobs.sem)))
+	actor := actorOf(principal(c))
+	release, err := jobs.acquire(actor)
+	if err != nil {
+		fail(c, err)
 		return
 	}
-	release := func() { <-jobs.sem }
-	var body io.Reader = &limitReader{r: c.Request.Body, limit: jobs.cfg.MaxBytes}
+	upload := &uploadReader{r: c.Request.Body, rc: http.NewResponseController(c.Writer), stall: jobs.cfg.StallTimeout,
+		minBytes: int64(float64(jobs.cfg.MinRate) * jobs.cfg.StallTimeout.Seconds())}
+	var body io.Reader = &limitReader{r: upload, limit: jobs.cfg.MaxBytes}
 	if gz {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
@@ -248,10 +358,14 @@ func (s *Server) startImport(c *gin.Context) {
 		}
 		body = &limitReader{r: zr, limit: jobs.cfg.MaxBytes}
 	}
-	opt.Source, opt.Actor = "upload", actorOf(principal(c))
+	opt.Source, opt.Actor, opt.Lease = "upload", actor, jobs.cfg.Lease
 	im, err := s.store.NewImport(c.Request.Context(), opt)
 	if err != nil {
 		release()
+		var oe *importer.OptionError
+		if errors.As(err, &oe) {
+			err = &ParamError{oe.Option, oe.Msg}
+		}
 		fail(c, err)
 		return
 	}
@@ -293,6 +407,10 @@ func (s *Server) startImport(c *gin.Context) {
 			<-job.done // the job fails at once; wait to say why
 		}
 	case <-job.done:
+	case <-im.Stopping():
+		// Cancelled by another instance, or its lease lost: returning drops the upload.
+		fail(c, errorf(store.ErrConflict, "import %d was stopped while its body was being uploaded; nothing was written", im.ID()))
+		return
 	case <-ctx.Done():
 		// The job's own end cancels ctx too, after closing done; only DELETE or shutdown
 		// cancels it before.
@@ -314,7 +432,7 @@ func (s *Server) startImport(c *gin.Context) {
 	default:
 	}
 	base := baseURL(c, s.cfg.PublicURL)
-	state := store.StateRunning
+	state := importer.StateRunning
 	if job.res != nil {
 		state = job.res.State
 	}
@@ -331,6 +449,7 @@ func (s *Server) startImport(c *gin.Context) {
 // reports whether it did (other failures are the job's outcome, read with GET).
 func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 	var tooBig *errBodyTooLarge
+	var stalled *uploadStalled
 	var ie *store.ImportError
 	msg := store.ClientMessage(err)
 	if errors.As(err, &ie) {
@@ -340,19 +459,40 @@ func (s *Server) answerImportError(c *gin.Context, id int64, err error) bool {
 	switch {
 	case errors.As(err, &tooBig):
 		kind = errTooLarge
-	case errors.Is(err, geo.ErrGeoJSON) && !errors.Is(err, store.ErrInvalid):
+	case errors.As(err, &stalled):
+		kind = errUploadTimeout
+	case errors.Is(err, geojson.ErrInvalid) && !errors.Is(err, store.ErrInvalid) && !errors.Is(err, importer.ErrInvalid):
 		kind = errBadRequest // not GeoJSON at all
-	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS), errors.Is(err, store.ErrInvalid):
+	case errors.Is(err, geo.ErrCRSMismatch), errors.Is(err, geo.ErrUnknownCRS), errors.Is(err, store.ErrInvalid), errors.Is(err, importer.ErrInvalid):
 		kind = errContent // GeoJSON whose content is refused
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.Is(err, io.ErrUnexpectedEOF):
 		kind = errBadRequest
-	case ie != nil && ie.State == store.StateCancelled:
+	case ie != nil && ie.State == importer.StateCancelled:
 		kind = store.ErrConflict
 	default:
 		return false
 	}
-	fail(c, &clientError{kind: kind, msg: fmt.Sprintf("import %d: %s (GET /api/v1/imports/%d has the record)", id, msg, id), cause: err})
+	answer := &clientError{kind: kind, msg: fmt.Sprintf("import %d: %s%s (GET /api/v1/imports/%d has the record)", id, msg, crsHint(err), id), cause: err}
+	if stalled != nil {
+		// The read deadline ended the request's context too, but the client is still there
+		// (stalled, not gone): tell it why.
+		logger(c).Debug("request refused", "status", http.StatusRequestTimeout, "err", err)
+		writeProblem(c, describe(answer))
+		return true
+	}
+	fail(c, answer)
 	return true
+}
+
+// crsHint says, in this API's words, how to give the CRS of coordinates that did not fit
+// theirs.
+func crsHint(err error) string {
+	if srid, mismatch := geo.SuggestSRID(err); srid != 0 {
+		return fmt.Sprintf("; send srid=%d", srid)
+	} else if mismatch {
+		return "; give their CRS with srid= (9212 for VN-2000 / TM-3 106-15, Bình Phước)"
+	}
+	return ""
 }
 
 func importLinks(base string, id int64, layer string) []link {
@@ -365,8 +505,8 @@ func importLinks(base string, id int64, layer string) []link {
 // importDoc is an import as GET shows it: the record, live progress while it runs here.
 type importDoc struct {
 	store.ImportRecord
-	Progress *store.ImportProgress `json:"progress,omitempty"`
-	Links    []link                `json:"links"`
+	Progress *importer.Progress `json:"progress,omitempty"`
+	Links    []link             `json:"links"`
 }
 
 func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
@@ -374,7 +514,7 @@ func (s *Server) importDoc(c *gin.Context, r store.ImportRecord) importDoc {
 	if job := s.importJobs().get(r.ID); job != nil {
 		// The job on this instance has not finished yet: after its commit it still reloads the
 		// catalog, and until then a client told "committed" could not find a layer it created.
-		r.State = store.StateRunning
+		r.State = importer.StateRunning
 		d.ImportRecord = r
 		p := job.im.Progress()
 		d.Progress = &p
@@ -446,9 +586,11 @@ func (s *Server) listImports(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"imports": docs})
 }
 
-// deleteImport answers DELETE /api/v1/imports/{id}: a running import (in this process) is
-// cancelled and rolls back; a committed one is reverted, restoring the layer as it was — or
-// 409 if its features were changed since.
+// deleteImport answers DELETE /api/v1/imports/{id}: a running import is cancelled and rolls
+// back — at once when it runs in this process, or when its instance is gone (its lease ran out);
+// 202 "cancelling" when another instance runs it (it stops within a third of its lease); a
+// committed one is reverted, restoring the layer as it was — or 409 if its features were
+// changed since.
 func (s *Server) deleteImport(c *gin.Context) {
 	id, ok := importID(c)
 	if !ok {
@@ -470,6 +612,27 @@ func (s *Server) deleteImport(c *gin.Context) {
 		r, err := s.store.ImportRecord(c.Request.Context(), id)
 		if err != nil {
 			fail(c, err)
+			return
+		}
+		s.auditWrite(c, r.Layer, nil, http.StatusOK, map[string]any{"import": id, "cancelled": true})
+		c.JSON(http.StatusOK, s.importDoc(c, r))
+		return
+	}
+	// Running on another instance, or on none any more: cancelled there, or at once.
+	cr, err := s.store.CancelImport(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cr.Requested || cr.Cancelled {
+		r, err := s.store.ImportRecord(c.Request.Context(), id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if cr.Requested {
+			s.auditWrite(c, r.Layer, nil, http.StatusAccepted, map[string]any{"import": id, "cancel_requested": true})
+			c.JSON(http.StatusAccepted, gin.H{"id": id, "state": "cancelling", "links": importLinks(baseURL(c, s.cfg.PublicURL), id, r.Layer)})
 			return
 		}
 		s.auditWrite(c, r.Layer, nil, http.StatusOK, map[string]any{"import": id, "cancelled": true})

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,11 +19,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/dongnai-gis/gisd/api"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
+	"github.com/dongnai-gis/gisd/tiles"
 )
 
 func importFixture(t testing.TB, name string) []byte {
@@ -45,7 +52,7 @@ func newImportAPI(t *testing.T, cfg api.ImportConfig) *importAPI {
 	t.Helper()
 	url := storetest.Migrated(t)
 	e := &importAPI{st: storetest.Store(t, url), pool: storetest.Pool(t, url)}
-	if _, err := e.st.Import(context.Background(), bytes.NewReader(importFixture(t, "communes.geojson")), store.ImportOptions{Layer: "admin_units"}); err != nil {
+	if _, err := e.st.Import(context.Background(), bytes.NewReader(importFixture(t, "communes.geojson")), importer.Options{Layer: "admin_units"}); err != nil {
 		t.Fatal(err)
 	}
 	e.h = api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler), Imports: cfg})
@@ -296,6 +303,8 @@ func TestImportAPI_Requests(t *testing.T) {
 		{"unknown key attribute", "/api/v1/layers/parcels/imports?key=foo", adminH, 400},
 		{"offline not a boolean", "/api/v1/layers/parcels/imports?offline=soon", adminH, 400},
 		{"offline into a new layer", "/api/v1/layers/wells/imports?create=true&offline=true", adminH, 400},
+		{"max_value_bytes not a number", "/api/v1/layers/parcels/imports?max_value_bytes=lots", adminH, 400},
+		{"max_value_bytes of 0", "/api/v1/layers/parcels/imports?max_value_bytes=0", adminH, 400},
 		{"brotli", "/api/v1/layers/parcels/imports", map[string]string{"Authorization": "Bearer " + e.admin, "Content-Encoding": "br"}, 415},
 	}
 	for _, tt := range tests {
@@ -313,6 +322,11 @@ func TestImportAPI_Requests(t *testing.T) {
 	code, doc = e.post(t, "/api/v1/layers/parcels/imports?dry_run=true&offline=true", body(), nil)
 	if job := e.wait(t, doc["id"]); code != 202 || job["state"] != "validated" {
 		t.Errorf("offline dry run: %d %v", code, job)
+	}
+	// The bound on attribute values is a parameter: the fixture's addresses are longer than 10 bytes.
+	code, doc = e.post(t, "/api/v1/layers/parcels/imports?max_value_bytes=10", body(), nil)
+	if job := e.wait(t, doc["id"]); code != 202 || job["state"] != "failed" || !strings.Contains(fmt.Sprint(job["report"]), "value_too_large") {
+		t.Errorf("max_value_bytes=10: %d %v, want the features with longer values rejected", code, job)
 	}
 	roads := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"Tên":"ĐT741","Làn":4},"geometry":{"type":"LineString","coordinates":[[106.9,11.5],[106.91,11.51]]}}]}`
 	code, doc = e.post(t, "/api/v1/layers/roads/imports?create=true&title="+strings.ReplaceAll("Đường giao thông", " ", "%20"), strings.NewReader(roads), nil)
@@ -365,9 +379,15 @@ func TestImportAPI_CancelAndBusy(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// One job at a time: a second upload is refused.
-	if code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")), nil); code != http.StatusServiceUnavailable {
-		t.Errorf("second upload = %d %v, want 503", code, doc)
+	// One job at a time: a second upload, by another key, is refused (by the same key it is
+	// refused with 429, see TestImportAPI_SlowUploads).
+	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin"}, nil)
+	second := httptest.NewRequest("POST", "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")))
+	second.Header.Set("Authorization", "Bearer "+other)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, second)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("second upload = %d %s, want 503 with Retry-After", rec.Code, rec.Body)
 	}
 	// Cancel it while the body is still arriving. The server drops the upload; the client
 	// notices a little later and gives up.
@@ -394,4 +414,239 @@ func TestImportAPI_CancelAndBusy(t *testing.T) {
 		t.Fatal("the cancelled upload got no answer within 60 s")
 	}
 	sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+}
+
+// A layer created from a file holds at most importer.MaxAttributes attributes: a file with more
+// is refused before anything is written (PostgreSQL's column limit would otherwise make every
+// tile of the layer fail), and a layer at the limit serves its tiles.
+func TestImportAPI_AttributeLimit(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	h := api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler),
+		Tiles: tiles.New(e.st, tiles.Options{Logger: slog.New(slog.DiscardHandler)})})
+	file := func(n int) io.Reader {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"Trường %d":%d`, i, i)
+		}
+		b.WriteString(`},"geometry":{"type":"Point","coordinates":[106.9,11.5]}}]}`)
+		return strings.NewReader(b.String())
+	}
+	before := apiSnapshot(t, e.pool)
+	code, doc := e.post(t, "/api/v1/layers/wide/imports?create=true", file(2000), nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(doc["detail"]), fmt.Sprintf("a layer holds at most %d attributes", importer.MaxAttributes)) {
+		t.Errorf("2,000 properties: %d %v, want 422 saying a layer holds at most %d attributes", code, doc, importer.MaxAttributes)
+	}
+	sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+
+	code, doc = e.post(t, "/api/v1/layers/wide/imports?create=true", file(importer.MaxAttributes), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "committed" {
+		t.Fatalf("%d properties: %d %v, want a committed import", importer.MaxAttributes, code, doc)
+	}
+	if _, err := e.st.LoadCatalog(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tile := maptile.At(orb.Point{106.9, 11.5}, 16)
+	target := fmt.Sprintf("/tiles/wide/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
+	code, _, body := call(t, h, "GET", target, nil)
+	if code != 200 || len(body) == 0 {
+		t.Errorf("GET %s of a layer with %d attributes = %d (%d bytes), want a tile", target, importer.MaxAttributes, code, len(body))
+	}
+}
+
+// Property names that gisd uses itself are renamed in a layer created from a file (and the
+// report says so), so that "geometry" in a filter still means the shape; a property name with
+// a control character is refused, the feature rejected with the name escaped in the report.
+func TestImportAPI_PropertyNames(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	wells := `{"type":"FeatureCollection","features":[
+		{"type":"Feature","properties":{"id":"W1","geometry":"giếng khoan","version":3,"Tên":"Giếng 1"},"geometry":{"type":"Point","coordinates":[106.9,11.5]}},
+		{"type":"Feature","properties":{"id":"W2","geometry":"giếng đào","version":1,"Tên":"Giếng 2"},"geometry":{"type":"Point","coordinates":[107.5,12.0]}}]}`
+	code, doc := e.post(t, "/api/v1/layers/wells/imports?create=true", strings.NewReader(wells), nil)
+	job := e.wait(t, doc["id"])
+	if code != 202 || job["state"] != "committed" {
+		t.Fatalf("create: %d %v", code, job)
+	}
+	report := fmt.Sprint(job["report"])
+	for _, name := range []string{"id", "geometry", "version"} {
+		if !strings.Contains(report, fmt.Sprintf("field %q was imported as attribute f_%s", name, name)) {
+			t.Errorf("report %s: want %s renamed to f_%s", report, name, name)
+		}
+	}
+	_, layer := e.do(t, "GET", "/api/v1/layers/wells")
+	got := ""
+	for _, a := range layer["attributes"].([]any) {
+		got += a.(map[string]any)["name"].(string) + " "
+	}
+	if got != "f_id f_geometry f_version ten " {
+		t.Errorf("attributes %q, want f_id f_geometry f_version ten", got)
+	}
+	filter := "S_INTERSECTS(geometry,POLYGON((106.8 11.4,107 11.4,107 11.6,106.8 11.6,106.8 11.4)))"
+	code, items := e.do(t, "GET", "/ogc/collections/wells/items?filter-lang=cql2-text&filter="+strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", ",", "%2C").Replace(filter))
+	if code != 200 || items["numberMatched"] != float64(1) {
+		t.Errorf("spatial filter on geometry: %d %v, want the one well inside", code, items)
+	}
+	code, items = e.do(t, "GET", "/ogc/collections/wells/items?filter-lang=cql2-text&filter=f_geometry%3D%27gi%E1%BA%BFng%20%C4%91%C3%A0o%27")
+	if code != 200 || items["numberMatched"] != float64(1) {
+		t.Errorf("filter on the renamed attribute: %d %v, want one well", code, items)
+	}
+
+	// Control characters in a property name: the feature is rejected, the name escaped.
+	for _, tc := range []struct{ layer, query, body, want string }{
+		{"springs", "?create=true", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"Ghi\u0000chú":"x"},"geometry":{"type":"Point","coordinates":[106.9,11.5]}}]}`,
+			`the property name "Ghi\u0000chú" contains the control character U+0000`},
+		{"parcels", "", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"MaXa":"25216","So\tTo":1},"geometry":{"type":"Polygon","coordinates":[[[106.9,11.5],[106.901,11.5],[106.901,11.501],[106.9,11.5]]]}}]}`,
+			`the property name "So\u0009To" contains the control character U+0009`},
+	} {
+		before := apiSnapshot(t, e.pool)
+		code, doc := e.post(t, "/api/v1/layers/"+tc.layer+"/imports"+tc.query, strings.NewReader(tc.body), nil)
+		job := e.wait(t, doc["id"])
+		entries, _ := job["report"].([]any)
+		if code != 202 || job["state"] != "failed" || len(entries) != 1 || entries[0].(map[string]any)["code"] != "bad_field_name" ||
+			!strings.Contains(fmt.Sprint(entries[0].(map[string]any)["reason"]), tc.want) {
+			t.Errorf("%s: %d %v, want the feature rejected: %s", tc.layer, code, job, tc.want)
+		}
+		sameAPISnapshot(t, before, apiSnapshot(t, e.pool))
+	}
+}
+
+// rawUpload starts an import over a raw connection, sending the headers and the first bytes
+// of a body it announces as larger, and returns the connection for the test to go on with.
+func rawUpload(t *testing.T, srv *httptest.Server, key, first string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /api/v1/layers/parcels/imports HTTP/1.1\r\nHost: gisd\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n%s", key, first)
+	return conn
+}
+
+// answer reads the status line the server sends on conn, within a deadline.
+func answer(t *testing.T, conn net.Conn) string {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no answer to a stalled upload within 20 s: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// A slow or stalled upload cannot starve other imports: one key runs one import at a time
+// (429 beyond), and an upload that stops, or trickles slower than the minimum rate, is aborted
+// after the stall timeout and frees its slot.
+func TestImportAPI_SlowUploads(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{Jobs: 2, StallTimeout: 500 * time.Millisecond, MinRate: 200})
+	srv := httptest.NewServer(e.h)
+	t.Cleanup(srv.Close) // after the raw connections close (cleanups run last first)
+	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin"}, nil)
+	runningUploads := func() int {
+		_, list := e.do(t, "GET", "/api/v1/imports?state=running")
+		items, _ := list["imports"].([]any)
+		return len(items)
+	}
+
+	// A client that sends the start of its file, then nothing.
+	stalled := rawUpload(t, srv, e.admin, `{"type":"FeatureCollection","features":[`)
+	for deadline := time.Now().Add(10 * time.Second); runningUploads() != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled upload never showed up as a running import")
+		}
+	}
+	// The same key may not start a second import meanwhile; another key may (it waits for the
+	// layer, which the stalled import holds until it is aborted).
+	postAs := func(key, what string, want int) {
+		t.Helper()
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() {
+			req := httptest.NewRequest("POST", "/api/v1/layers/parcels/imports?dry_run=true", bytes.NewReader(importFixture(t, "parcels.geojson")))
+			req.Header.Set("Authorization", "Bearer "+key)
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			done <- rec
+		}()
+		select {
+		case rec := <-done:
+			if rec.Code != want {
+				t.Errorf("%s = %d %s, want %d", what, rec.Code, rec.Body, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: no answer within 20 s, held up by the stalled upload", what)
+		}
+	}
+	postAs(e.admin, "a second import by the same key", http.StatusTooManyRequests)
+	postAs(other, "an import by another key", http.StatusAccepted)
+	// The stalled upload is aborted and answered; its import failed, nothing written.
+	if line := answer(t, stalled); !strings.Contains(line, "408") {
+		t.Errorf("the stalled upload was answered %q, want 408", line)
+	}
+	_, list := e.do(t, "GET", "/api/v1/imports?layer=parcels&state=failed")
+	if items, _ := list["imports"].([]any); len(items) != 1 || !strings.Contains(fmt.Sprint(items[0]), "the upload stalled: no data for 500ms") {
+		t.Errorf("failed imports %v, want the stalled one, saying why", list)
+	}
+	// Its slot is free again: the key imports.
+	code, doc := e.post(t, "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")), nil)
+	if code != 202 || e.wait(t, doc["id"])["state"] != "committed" {
+		t.Errorf("an import after the stalled one = %d %v, want a committed import", code, doc)
+	}
+
+	// A client that trickles a byte every 50 ms (20 bytes a second, under the 200 required).
+	trickle := rawUpload(t, srv, e.admin, `{`)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				if _, err := trickle.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	if line := answer(t, trickle); !strings.Contains(line, "408") {
+		t.Errorf("the trickling upload was answered %q, want 408", line)
+	}
+}
+
+// An import whose instance died (its record still says running, its lease has run out, a
+// backend may still hold its locks) can be cancelled; a running import cannot be reverted.
+func TestImportAPI_CancelADeadImport(t *testing.T) {
+	e := newImportAPI(t, api.ImportConfig{})
+	ctx := context.Background()
+	var id int64
+	if err := e.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, actor, lease_until)
+		VALUES ('parcels', 'append', 'running', 'key:1', now() - interval '1 second') RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, e.pool.Config().ConnConfig.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// The dead instance's backend, still holding the import's lock (store's lockImportJob).
+	if _, err := conn.Exec(ctx, `BEGIN`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_xact_lock(7318006, $1::int)`, id); err != nil {
+		t.Fatal(err)
+	}
+	code, doc := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%d", id))
+	if code != http.StatusOK || doc["state"] != "cancelled" || doc["finished_at"] == nil {
+		t.Fatalf("DELETE of a dead import = %d %v, want 200 cancelled", code, doc)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Error("the dead import's backend still runs")
+	}
+	// Cancelled is final: a second DELETE has nothing to revert.
+	if code, doc := e.do(t, "DELETE", fmt.Sprintf("/api/v1/imports/%d", id)); code != http.StatusConflict {
+		t.Errorf("second DELETE = %d %v, want 409", code, doc)
+	}
 }

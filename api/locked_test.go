@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dongnai-gis/gisd/api"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
 	"github.com/dongnai-gis/gisd/tiles"
@@ -17,7 +20,8 @@ import (
 // While an offline import holds a layer, requests for it answer 503 with Retry-After once the
 // pool's lock timeout runs out, instead of holding a connection until their statement timeout
 // (this pool has none: without the lock timeout they would wait for the lock forever). Other
-// layers answer as usual, and the layer answers again once the lock is gone.
+// layers answer as usual, and the layer answers again once the import has committed. The lock
+// is a real offline import's, held open half-way through its input.
 func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 	ctx := context.Background()
 	url := storetest.Demo(t)
@@ -30,15 +34,42 @@ func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 		return rec
 	}
 
-	// The lock an offline import takes on its layer.
-	tx, err := storetest.Pool(t, url).Begin(ctx)
+	// An offline replace of the parcels in chunks of 2: once its first chunk is written the
+	// layer is locked, and the rest of its input has not arrived yet.
+	admin := storetest.Pool(t, url)
+	var commune string
+	if err := admin.QueryRow(ctx, `SELECT code FROM admin_units WHERE level = 'commune' ORDER BY code LIMIT 1`).Scan(&commune); err != nil {
+		t.Fatal(err)
+	}
+	parcel := func(no int) string {
+		x, y := 106.9+float64(no)*0.001, 11.6
+		return fmt.Sprintf(`{"type":"Feature","properties":{"MaXa":%q,"SoHieuToBanDo":900,"SoThuTuThua":%d,"KyHieuMucDichSuDung":"ONT"},`+
+			`"geometry":{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}}`, commune, no, x, y, x+0.0005, y, x+0.0005, y+0.0005, x, y)
+	}
+	im, err := s.NewImport(ctx, importer.Options{Layer: "parcels", Mode: importer.ModeReplace, Offline: true, ChunkSize: 2, BatchSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `LOCK TABLE parcels IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { _, err := im.Run(ctx, pr); done <- err }()
+	go pw.Write([]byte(`{"type":"FeatureCollection","features":[` + parcel(1) + "," + parcel(2) + "," + parcel(3)))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var locked bool
+		if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'parcels'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND mode = 'AccessExclusiveLock' AND granted)`).Scan(&locked); err != nil {
+			t.Fatal(err)
+		}
+		if locked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the offline import never locked the layer")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
+
 	for _, target := range []string{"/ogc/collections/parcels/items?limit=1", "/tiles/parcels/16/52225/30700.mvt"} {
 		rec := get(target)
 		if rec.Code != 503 || rec.Header().Get("Retry-After") == "" ||
@@ -69,10 +100,18 @@ func TestLockedLayer_AnswersRetryLater(t *testing.T) {
 	if rec := get("/ogc/collections/admin_units/items?limit=1"); rec.Code != 200 {
 		t.Errorf("another layer while parcels is locked = %d %s, want 200", rec.Code, rec.Body)
 	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
+	// The rest of the input: the import commits, and the layer answers again, with its new rows.
+	pw.Write([]byte("," + parcel(4) + "]}"))
+	pw.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the offline import did not finish")
 	}
-	if rec := get("/ogc/collections/parcels/items?limit=1"); rec.Code != 200 {
-		t.Errorf("parcels once the lock is gone = %d %s, want 200", rec.Code, rec.Body)
+	if rec := get("/ogc/collections/parcels/items?limit=10"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"numberMatched":4`) {
+		t.Errorf("parcels once the import committed = %d %.300s, want 200 with its 4 parcels", rec.Code, rec.Body)
 	}
 }

@@ -470,12 +470,12 @@ func FromVN2000TM3(easting, northing float64, srid int) (lon, lat float64, err e
 // VN-2000 coordinates (eastings of hundreds of thousands of metres) never
 // do; a bound that does is treated as degrees.
 func LooksLikeLonLat(b orb.Bound) bool {
-	for _, v := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
-		if !isFinite(v) {
-			return false
-		}
-	}
-	return b.Min[0] >= -180 && b.Max[0] <= 180 && b.Min[1] >= -90 && b.Max[1] <= 90
+	return lonLat(b.Min[0], b.Min[1]) && lonLat(b.Max[0], b.Max[1])
+}
+
+// lonLat reports whether x, y could be longitude and latitude.
+func lonLat(x, y float64) bool {
+	return isFinite(x) && isFinite(y) && math.Abs(x) <= 180 && math.Abs(y) <= 90
 }
 
 // GuessVN2000Zone guesses the VN-2000 TM-3 zone of projected coordinates
@@ -501,7 +501,7 @@ func LooksLikeLonLat(b orb.Bound) bool {
 //
 // For a whole dataset, pass the centre of its extent.
 func GuessVN2000Zone(x, y float64, near orb.Bound) (srid int, ok bool) {
-	if !isFinite(x) || !isFinite(y) || (math.Abs(x) <= 180 && math.Abs(y) <= 90) {
+	if !isFinite(x) || !isFinite(y) || lonLat(x, y) {
 		return 0, false
 	}
 	centre := near.Center()

@@ -1,25 +1,23 @@
 package geo
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/geojson"
 )
 
-// decodeGeometry decodes one GeoJSON geometry through the Decoder.
+// decodeGeometry decodes one GeoJSON geometry (with go-geom's decoder: geo/geojson imports geo).
 func decodeGeometry(t testing.TB, g string) geom.T {
 	t.Helper()
-	d := NewDecoder(strings.NewReader(`{"type":"Feature","geometry":`+g+`}`), DecoderOptions{})
-	var f Feature
-	if err := d.Next(&f); err != nil {
+	var out geom.T
+	if err := geojson.Unmarshal([]byte(g), &out); err != nil {
 		t.Fatalf("decode %s: %v", g, err)
 	}
-	if f.GeometryProblem != "" {
-		t.Fatalf("decode %s: %s", g, f.GeometryProblem)
-	}
-	return f.Geometry
+	return out
 }
 
 func TestCheckGeometry(t *testing.T) {
@@ -33,43 +31,38 @@ func TestCheckGeometry(t *testing.T) {
 		name     string
 		geometry string // "" for no geometry
 		layer    string
-		strict   bool
 		want     string // type and flat coordinates of the result
-		repaired string
 		problem  string
 	}{
-		{"polygon promoted", `{"type":"Polygon","coordinates":[` + square + `]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", "", ""},
-		{"multipolygon kept", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", "", ""},
-		{"single-part multipolygon reduced", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "Polygon", false,
-			"Polygon [0 0 1 0 1 1 0 1 0 0] [10]", "", ""},
-		{"two-part multipolygon for a polygon layer", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `]]}`, "Polygon", false,
-			"", "", "a MultiPolygon of 2 polygons where the layer holds Polygon geometries"},
-		{"point for a polygon layer", `{"type":"Point","coordinates":[1,2]}`, "MultiPolygon", false,
-			"", "", "a Point where the layer holds MultiPolygon geometries"},
-		{"anything for a Geometry layer", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "Geometry", false,
-			"LineString [1 2 3 4]", "", ""},
-		{"point promoted", `{"type":"Point","coordinates":[1,2]}`, "MultiPoint", false, "MultiPoint [1 2]", "", ""},
-		{"line promoted", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "MultiLineString", false,
-			"MultiLineString [1 2 3 4] [4]", "", ""},
-		{"no geometry", "", "MultiPolygon", false, "", "", "no geometry"},
-		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, "MultiPolygon", false, "", "", "empty geometry"},
-		{"ring with 2 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}`, "MultiPolygon", false,
-			"", "", "ring 1 of polygon 1 has 2 positions; a ring needs at least 4"},
-		{"closed ring with 3 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}`, "Polygon", false,
-			"", "", "ring 1 has 3 positions"},
-		{"line with one position", `{"type":"LineString","coordinates":[[0,0]]}`, "LineString", false,
-			"", "", "the line has 1 position"},
-		{"open ring closed", `{"type":"Polygon","coordinates":[` + open + `]}`, "Polygon", false,
-			"Polygon [0 0 1 0 1 1 0 1 0 0] [10]", "closed ring 1 (its last position differed from its first)", ""},
-		{"open ring under strict", `{"type":"Polygon","coordinates":[` + open + `]}`, "Polygon", true,
-			"", "", "ring 1 is not closed"},
-		{"open hole in the second polygon closed", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `,` + openHole + `],[` + square + `]]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0 0 0 1 0 1 1 0 1 0 0 0.2 0.2 0.4 0.2 0.4 0.4 0.2 0.2 0 0 1 0 1 1 0 1 0 0] [[10] [20 28] [38]]",
-			"closed ring 2 of polygon 2 (its last position differed from its first)", ""},
-		{"closed hole untouched", `{"type":"Polygon","coordinates":[` + square + `,` + hole + `]}`, "MultiPolygon", false,
-			"MultiPolygon [0 0 1 0 1 1 0 1 0 0 0.2 0.2 0.4 0.2 0.4 0.4 0.2 0.2] [[10 18]]", "", ""},
+		{"polygon promoted", `{"type":"Polygon","coordinates":[` + square + `]}`, "MultiPolygon",
+			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", ""},
+		{"multipolygon kept", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "MultiPolygon",
+			"MultiPolygon [0 0 1 0 1 1 0 1 0 0] [[10]]", ""},
+		{"single-part multipolygon reduced", `{"type":"MultiPolygon","coordinates":[[` + square + `]]}`, "Polygon",
+			"Polygon [0 0 1 0 1 1 0 1 0 0] [10]", ""},
+		{"two-part multipolygon for a polygon layer", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `]]}`, "Polygon",
+			"", "a MultiPolygon of 2 polygons where the layer holds Polygon geometries"},
+		{"point for a polygon layer", `{"type":"Point","coordinates":[1,2]}`, "MultiPolygon",
+			"", "a Point where the layer holds MultiPolygon geometries"},
+		{"anything for a Geometry layer", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "Geometry",
+			"LineString [1 2 3 4]", ""},
+		{"point promoted", `{"type":"Point","coordinates":[1,2]}`, "MultiPoint", "MultiPoint [1 2]", ""},
+		{"line promoted", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, "MultiLineString",
+			"MultiLineString [1 2 3 4] [4]", ""},
+		{"no geometry", "", "MultiPolygon", "", "no geometry"},
+		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, "MultiPolygon", "", "empty geometry"},
+		{"ring with 2 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}`, "MultiPolygon",
+			"", "ring 1 of polygon 1 has 2 positions; a ring needs at least 4"},
+		{"closed ring with 3 positions", `{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}`, "Polygon",
+			"", "ring 1 of polygon 1 has 3 positions"},
+		{"line with one position", `{"type":"LineString","coordinates":[[0,0]]}`, "LineString",
+			"", "the line has 1 position"},
+		{"open ring refused", `{"type":"Polygon","coordinates":[` + open + `]}`, "Polygon",
+			"", "ring 1 of polygon 1 is not closed: its last position (0, 1) differs from its first (0, 0)"},
+		{"open hole in the second polygon refused", `{"type":"MultiPolygon","coordinates":[[` + square + `],[` + square + `,` + openHole + `],[` + square + `]]}`, "MultiPolygon",
+			"", "ring 2 of polygon 2 is not closed"},
+		{"closed hole untouched", `{"type":"Polygon","coordinates":[` + square + `,` + hole + `]}`, "MultiPolygon",
+			"MultiPolygon [0 0 1 0 1 1 0 1 0 0 0.2 0.2 0.4 0.2 0.4 0.4 0.2 0.2] [[10 18]]", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,12 +70,9 @@ func TestCheckGeometry(t *testing.T) {
 			if tt.geometry != "" {
 				g = decodeGeometry(t, tt.geometry)
 			}
-			out, repaired, problem := CheckGeometry(g, tt.layer, tt.strict)
+			out, problem := CheckGeometry(g, tt.layer)
 			if !strings.HasPrefix(problem, tt.problem) || (tt.problem == "") != (problem == "") {
 				t.Errorf("problem = %q, want prefix %q", problem, tt.problem)
-			}
-			if repaired != tt.repaired {
-				t.Errorf("repaired = %q, want %q", repaired, tt.repaired)
 			}
 			got := ""
 			if out != nil {
@@ -103,32 +93,6 @@ func TestCheckGeometry(t *testing.T) {
 	}
 }
 
-func TestCommonType(t *testing.T) {
-	tests := []struct {
-		counts  map[string]int64
-		want    string
-		problem string
-	}{
-		{map[string]int64{"Polygon": 3}, "Polygon", ""},
-		{map[string]int64{"Polygon": 3, "MultiPolygon": 1}, "MultiPolygon", ""},
-		{map[string]int64{"Point": 3, "MultiPoint": 0}, "Point", ""},
-		{map[string]int64{"Point": 3, "Polygon": 2}, "", "mixed geometry types (3 Point, 2 Polygon)"},
-		{map[string]int64{}, "", "no geometries"},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.counts), func(t *testing.T) {
-			got, err := CommonType(tt.counts)
-			if tt.problem != "" {
-				wantErr(t, err, ErrGeoJSON, tt.problem)
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("CommonType = %q, %v; want %q", got, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestResolveCRS(t *testing.T) {
 	vn := func(srid int) *CRS { c, _ := LookupCRS(srid); return &c }
 	// The DOMAIN.md check value: WGS 84 (106.89, 11.535) is E 569613.688, N 1275708.641 in 9212.
@@ -138,23 +102,23 @@ func TestResolveCRS(t *testing.T) {
 		explicit int
 		declared *CRS
 		x, y     float64
-		want     int
+		want     int // the SRID, or with a problem the one suggested
 		problem  string
 	}{
 		{"default WGS 84", 0, nil, 106.89, 11.535, 4326, ""},
 		{"declared zone", 0, vn(9212), e, n, 9212, ""},
 		{"declared CRS84", 0, &CRS84, 106.89, 11.535, 4326, ""},
 		{"explicit wins over declared", 9212, vn(4326), e, n, 9212, ""},
-		{"projected without a CRS names the zone", 0, nil, e, n, 0,
-			"the coordinates (569613.7, 1275708.6) are not longitude/latitude and the file names no CRS; they look like VN-2000 / TM-3 106-15: use --srid 9212"},
-		{"declared 4326 but projected", 0, vn(4326), e, n, 0,
-			"the file's crs member is EPSG:4326 (WGS 84) but the first coordinates (569613.7, 1275708.6) are impossible there; they look like VN-2000 / TM-3 106-15: use --srid 9212"},
-		{"declared zone but lon/lat", 0, vn(9212), 106.89, 11.535, 0,
-			"they look like longitude/latitude (WGS 84)"},
+		{"projected without a CRS names the zone", 0, nil, e, n, 9212,
+			"the coordinates (569613.7, 1275708.6) are not longitude/latitude and the file names no CRS; they look like VN-2000 / TM-3 106-15 (EPSG:9212)"},
+		{"declared 4326 but projected", 0, vn(4326), e, n, 9212,
+			"the file's crs member is EPSG:4326 (WGS 84) but the first coordinates (569613.7, 1275708.6) are impossible there; they look like VN-2000 / TM-3 106-15 (EPSG:9212)"},
+		{"declared zone but lon/lat", 0, vn(9212), 106.89, 11.535, 4326,
+			"they look like longitude/latitude (WGS 84, EPSG:4326)"},
 		{"swapped axes", 0, nil, 11.535, 106.89, 0, "they look like latitude, longitude"},
 		{"lon/lat elsewhere", 0, nil, 2.35, 48.85, 0, "read as WGS 84 longitude/latitude, are far outside the province"},
-		{"wrong zone far away", 5896, nil, e, n, 0, "the srid given is EPSG:5896"},
-		{"unknown explicit srid", 3148, nil, e, n, 0, "srid 3148 is not supported"},
+		{"wrong zone far away", 5896, nil, e, n, 9212, "the CRS given is EPSG:5896"},
+		{"unknown explicit srid", 3148, nil, e, n, 0, "EPSG:3148 is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,6 +126,10 @@ func TestResolveCRS(t *testing.T) {
 			if tt.problem != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.problem) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.problem)
+				}
+				var me *MismatchError
+				if errors.As(err, &me) && me.Suggest != tt.want {
+					t.Errorf("suggested EPSG:%d, want %d", me.Suggest, tt.want)
 				}
 				return
 			}
@@ -175,56 +143,5 @@ func TestResolveCRS(t *testing.T) {
 func TestImportRegion_CoversBothProvinces(t *testing.T) {
 	if !ImportRegion.Contains(ProvinceBound.Min) || !ImportRegion.Contains(ProvinceBound.Max) {
 		t.Errorf("ImportRegion %v does not contain ProvinceBound %v", ImportRegion, ProvinceBound)
-	}
-}
-
-func TestNormalizeFieldName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Tên đường":             "ten_duong",
-		"SoThuTuThua":           "sothututhua",
-		"  Diện tích (m²) ":     "dien_tich_m",
-		"2020 area":             "f_2020_area",
-		"a__b--c":               "a_b_c",
-		"???":                   "",
-		"ĐỒNG_XOÀI":             "dong_xoai",
-		strings.Repeat("a", 70): strings.Repeat("a", 63),
-	} {
-		if got := NormalizeFieldName(in); got != want {
-			t.Errorf("NormalizeFieldName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestFieldTypes(t *testing.T) {
-	d := NewDecoder(strings.NewReader(`
-		{"type":"Feature","properties":{"i":1,"n":1,"b":true,"d":"2024-03-15","s":"x","m":1,"z":null,"o":{"a":1}}}
-		{"type":"Feature","properties":{"i":2,"n":2.5,"b":false,"d":"2025-07-01","s":"y","m":"x","z":null,"o":[1]}}`), DecoderOptions{})
-	var ft FieldTypes
-	var f Feature
-	for d.Next(&f) == nil {
-		for i := range f.Properties {
-			ft.Add(&f.Properties[i])
-		}
-	}
-	got := fmt.Sprint(ft.Fields())
-	want := "[{i integer} {n number} {b boolean} {d date} {s string} {m string} {z string} {o json}]"
-	if got != want {
-		t.Errorf("Fields() = %s, want %s", got, want)
-	}
-}
-
-func TestParseDate(t *testing.T) {
-	for in, want := range map[string]string{
-		"2024-03-15": "2024-03-15", "2024-03-15T10:00:00Z": "2024-03-15", "15/03/2024": "2024-03-15",
-		"5/3/2024": "2024-03-05", "2024/03/15": "2024-03-15", "2024-13-01": "", "hôm qua": "", "2024-03-15x": "",
-	} {
-		d, ok := ParseDate(in)
-		got := ""
-		if ok {
-			got = d.Format("2006-01-02")
-		}
-		if got != want {
-			t.Errorf("ParseDate(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -108,7 +108,7 @@ func (s *Store) LoadDemo(ctx context.Context, opt DemoOptions) (DemoResult, erro
 		}
 		counts, _ := json.Marshal(map[string]int64{"admin_units": res.AdminUnits, "parcels": res.Parcels,
 			"constructions": res.Constructions, "changed": res.Changed})
-		_, err = tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, finished_at = now() WHERE id = $1`, res.ImportID, counts)
+		_, err = tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, finished_at = clock_timestamp() WHERE id = $1`, res.ImportID, counts)
 		return err
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/dongnai-gis/gisd/importer"
 )
 
 // Staged rows travel to COPY already in PostgreSQL's binary COPY format. The decoding goroutine
@@ -42,25 +44,33 @@ func (b *stagedBatch) start(i int) int {
 type rowEncoder struct {
 	m    *pgtype.Map
 	oids []uint32 // per staging column; 0: the value is already its binary form ([]byte)
+	vals []any    // scratch: the row's values in staging order
 }
 
 // newRowEncoder encodes rows for the staging columns of run (stageColumns, in that order).
 func newRowEncoder(run *importRun) *rowEncoder {
 	oids := []uint32{oidInt4, oidText, oidText}
-	if run.t.generic {
+	if run.t.Generic {
 		oids = append(oids, oidJSONB)
 	} else {
-		for _, c := range run.t.cols {
-			oids = append(oids, c.oid)
-		}
+		oids = append(oids, run.t.oids...)
 	}
-	// lu_fill, proven, and the geometry as EWKB, which is what PostGIS's binary input reads.
-	oids = append(oids, oidBool, oidBool, 0)
+	// lu_fill, proven, repairable, and the geometry as EWKB, which is what PostGIS's binary
+	// input reads.
+	oids = append(oids, oidBool, oidBool, oidBool, 0)
 	return &rowEncoder{m: pgtype.NewMap(), oids: oids}
 }
 
 // encode appends one row to b.
-func (e *rowEncoder) encode(b *stagedBatch, vals []any) error {
+func (e *rowEncoder) encode(b *stagedBatch, row *importer.Row) error {
+	e.vals = append(e.vals[:0], row.Index, nilIfBlank(row.ID), nilIfBlank(row.Key))
+	if row.Props != nil {
+		e.vals = append(e.vals, row.Props)
+	} else {
+		e.vals = append(e.vals, row.Values...)
+	}
+	e.vals = append(e.vals, row.LandUseFill, row.Proven, row.Repairable, row.Geometry)
+	vals := e.vals
 	if len(vals) != len(e.oids) {
 		return fmt.Errorf("store: a staging row of %d values for %d columns", len(vals), len(e.oids))
 	}
@@ -92,6 +102,13 @@ func (e *rowEncoder) encode(b *stagedBatch, vals []any) error {
 	b.buf = buf
 	b.ends = append(b.ends, len(buf))
 	return nil
+}
+
+func nilIfBlank(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // copyChunk is the body of one COPY into the staging table: the rows of the producer's batches,

@@ -25,31 +25,16 @@ type ImportRecord struct {
 	Error      string          `json:"error,omitempty"`
 	StartedAt  time.Time       `json:"started_at"`
 	FinishedAt *time.Time      `json:"finished_at"`
+	// LeaseUntil is, while the import runs, until when its instance holds it (it renews it).
+	LeaseUntil *time.Time `json:"lease_until,omitempty"`
 }
 
-// interruptedMessage is recorded for an import whose process died: its transaction was rolled
-// back by PostgreSQL, so nothing was written.
-const interruptedMessage = "interrupted: the gisd process running it stopped before it finished; nothing was written"
-
-// reapInterrupted marks imports that say "running" but whose transaction is gone. A running
-// import holds an advisory lock for its whole transaction; the grace period covers the moment
-// between recording an import and taking the lock.
-func (s *Store) reapInterrupted(ctx context.Context) error {
-	_, err := s.pool.Exec(ctx, `UPDATE imports i SET state = 'failed', error = $2, finished_at = now()
-		WHERE i.state = 'running' AND i.started_at < now() - interval '1 minute'
-		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-		                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		                   AND l.classid::bigint = $1 AND l.objid::bigint = (i.id % 2147483647) AND l.objsubid = 2)`,
-		lockImportJob, interruptedMessage)
-	return err
-}
-
-const importColumns = `id, layer_id, mode, state, source, srid, options, actor, counts, error, started_at, finished_at`
+const importColumns = `id, layer_id, mode, state, source, srid, options, actor, counts, error, started_at, finished_at, lease_until`
 
 func scanImport(row pgx.Row, withReport bool) (ImportRecord, error) {
 	var r ImportRecord
 	var errText *string
-	dest := []any{&r.ID, &r.Layer, &r.Mode, &r.State, &r.Source, &r.SRID, &r.Options, &r.Actor, &r.Counts, &errText, &r.StartedAt, &r.FinishedAt}
+	dest := []any{&r.ID, &r.Layer, &r.Mode, &r.State, &r.Source, &r.SRID, &r.Options, &r.Actor, &r.Counts, &errText, &r.StartedAt, &r.FinishedAt, &r.LeaseUntil}
 	if withReport {
 		dest = append(dest, &r.Report)
 	}
@@ -64,7 +49,7 @@ func scanImport(row pgx.Row, withReport bool) (ImportRecord, error) {
 
 // ImportRecord returns import id with its report.
 func (s *Store) ImportRecord(ctx context.Context, id int64) (ImportRecord, error) {
-	if err := s.reapInterrupted(ctx); err != nil {
+	if _, err := s.ReapImports(ctx); err != nil {
 		return ImportRecord{}, fmt.Errorf("store: import %d: %w", id, err)
 	}
 	r, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importColumns+`, report FROM imports WHERE id = $1`, id), true)
@@ -91,7 +76,7 @@ func (s *Store) ImportRecords(ctx context.Context, q ImportQuery) ([]ImportRecor
 		q.Limit = 50
 	}
 	q.Limit = min(q.Limit, 1000)
-	if err := s.reapInterrupted(ctx); err != nil {
+	if _, err := s.ReapImports(ctx); err != nil {
 		return nil, fmt.Errorf("store: imports: %w", err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+importColumns+` FROM imports

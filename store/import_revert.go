@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dongnai-gis/gisd/importer"
 )
 
 // RevertResult says what a revert did.
@@ -43,7 +44,7 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), set_config('gisd.actor', $1, true),
+		if _, err := tx.Exec(ctx, `SELECT `+serverStopsWithClient+`, set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), set_config('gisd.actor', $1, true),
 			set_config('gisd.import_id', '', true), pg_advisory_xact_lock($2, hashtext($3))`,
 			actor, lockImportLayer, layerID); err != nil {
 			return err
@@ -54,15 +55,15 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 		}
 		switch {
 		case mode == "demo":
-			return clientError(ErrConflict, "the demo is not reverted; reload it with gisd demo --force")
-		case state == StateReverted:
+			return clientError(ErrConflict, "the demo is not reverted; load the demo again instead")
+		case state == importer.StateReverted:
 			return clientError(ErrConflict, "import %d is already reverted", id)
-		case state == StateRunning:
+		case state == importer.StateRunning:
 			return clientError(ErrConflict, "import %d is still running; cancel it instead", id)
-		case state != StateCommitted:
+		case state != importer.StateCommitted:
 			return clientError(ErrConflict, "import %d did not commit (state %s), so there is nothing to revert", id, state)
 		}
-		var c ImportCounts
+		var c importer.Counts
 		_ = json.Unmarshal(counts, &c)
 		var tableName string
 		var generic bool
@@ -147,9 +148,12 @@ func (s *Store) RevertImport(ctx context.Context, id int64, actor string) (Rever
 			layerRemoved = tag.RowsAffected() == 1
 			res.LayerRemoved = layerRemoved
 		}
-		note, _ := json.Marshal(map[string]any{"at": time.Now().UTC(), "by": actor, "deleted": res.Deleted,
+		note, _ := json.Marshal(map[string]any{"by": actor, "deleted": res.Deleted,
 			"restored": res.Restored, "reinserted": res.Reinserted, "layer_removed": res.LayerRemoved})
-		_, err = tx.Exec(ctx, `UPDATE imports SET state = 'reverted', counts = jsonb_set(counts, '{reverted}', $2) WHERE id = $1`, id, note)
+		// When, by the database's clock, like every other time of the record (now() would be
+		// when this transaction began).
+		_, err = tx.Exec(ctx, `UPDATE imports SET state = 'reverted',
+			counts = jsonb_set(counts, '{reverted}', $2::jsonb || jsonb_build_object('at', clock_timestamp())) WHERE id = $1`, id, note)
 		return err
 	})
 	if err != nil {

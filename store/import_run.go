@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/twpayne/go-geom"
-	"github.com/twpayne/go-geom/encoding/ewkb"
 
-	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/importer"
 )
 
 // Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)). 7318001 and 7318002
@@ -28,15 +24,17 @@ const (
 // importRun is the state of one Run.
 type importRun struct {
 	im  *Import
-	rep *report
-	t   *importTarget
+	rep *importer.Report
+	// stopHeartbeat stops renewing the lease, before the outcome is written: a renewal must not
+	// wait on the record's row lock that the final update takes, nor cancel a commit under way.
+	stopHeartbeat func()
+	t             *importTarget
+	rd            *importer.Reader
 
 	srid      int
 	layerType string // the geometry type rows must have (decided at the end for --create)
-	counts    ImportCounts
-	geomTypes map[string]int64
-	fields    geo.FieldTypes
-	zDropped  bool
+	newAttrs  []importer.Attribute
+	counts    importer.Counts
 	sqlRej    int64 // features rejected by the validation queries
 	chunk     int   // features per chunk (math.MaxInt: one chunk)
 	// skipKeyConflicts: a chunked append into a layer that was empty, where no key can clash.
@@ -46,25 +44,12 @@ type importRun struct {
 	// droppedIndexes are the definitions of the indexes an Offline import builds again at the end.
 	droppedIndexes []string
 
-	declared  *geo.CRS // the file's crs member, once seen
 	lastStep  time.Time
 	sridKnown chan struct{} // closed once srid is decided
 	sridOnce  sync.Once
-
-	// The index of the first staged feature of each key, by two 64-bit hashes of the key (a
-	// false match is about as likely as 1 in 10^26 for a million keys): the first feature with a
-	// key wins, a later one is a duplicate. 30 to 60 bytes per key, whatever the key's length.
-	keys     map[[2]uint64]int32
-	keySeeds [2]maphash.Seed
-
-	// The feature being converted, for warnings.
-	curIndex int
-	curID    string
-	curKey   string
-	warnings []ReportEntry
 }
 
-func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, error) {
+func (run *importRun) run(ctx context.Context, r io.Reader) (*importer.Result, error) {
 	im, s := run.im, run.im.s
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -89,7 +74,7 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 	if run.t, err = run.resolveTarget(ctx, tx); err != nil {
 		return nil, err
 	}
-	run.layerType = run.t.geomType
+	run.layerType = run.t.GeometryType
 	run.step("setup")
 	if err := run.stream(ctx, tx, r); err != nil {
 		return nil, err
@@ -100,19 +85,23 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 		}
 		run.step("indexes")
 	}
-	if run.counts.Read == 0 {
+	if run.rd.Read() == 0 {
 		return nil, invalidf("the input holds no features")
 	}
-	rejected := im.rejected.Load() + run.sqlRej
+	rejected := run.rd.Rejected() + run.sqlRej
 	if err := run.checkRejected(); err != nil {
 		return nil, err
 	}
-	if rejected == run.counts.Read {
+	if rejected == run.rd.Read() {
 		return nil, invalidf("all %d features were rejected; nothing was written (see the report)", rejected)
 	}
-	state := StateCommitted
+	state := importer.StateCommitted
 	if im.opt.DryRun {
-		state = StateValidated
+		state = importer.StateValidated
+	}
+	run.stopHeartbeat()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
 	}
 	res := run.result(state)
 	if im.opt.DryRun {
@@ -125,15 +114,22 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 		}
 		return res, nil
 	}
-	counts, report := res.encode()
-	if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, report = $3, srid = $4,
-		error = NULL, finished_at = now() WHERE id = $1`, im.id, counts, report, run.srid); err != nil {
+	counts, report := encodeResult(res)
+	// finished_at is the clock's time: now() would be when the transaction began. The record
+	// must still be running: if another instance settled it meanwhile (a lost lease, a cancel),
+	// nothing is committed.
+	tag, err := tx.Exec(ctx, `UPDATE imports SET state = 'committed', counts = $2, report = $3, srid = $4,
+		error = NULL, finished_at = clock_timestamp(), lease_until = NULL WHERE id = $1 AND state = 'running'`, im.id, counts, report, run.srid)
+	if err != nil {
 		return nil, err
+	}
+	if tag.RowsAffected() != 1 {
+		return nil, fmt.Errorf("import %d: %w", im.id, errLeaseLost)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, Classify(err)
 	}
-	if run.t.create {
+	if run.t.Create {
 		if _, err := s.LoadCatalog(ctx); err != nil {
 			s.log.Warn("import: reload the catalog", "err", err)
 		}
@@ -141,20 +137,11 @@ func (run *importRun) run(ctx context.Context, r io.Reader) (*ImportResult, erro
 	return res, nil
 }
 
-// knowSRID marks the SRID as decided (at the first geometry, or when the input ends without
-// one).
-func (run *importRun) knowSRID() {
+// knowSRID marks the SRID as decided (by the Reader, at the first geometry or at the end of the
+// input; at the latest when the producer stops).
+func (run *importRun) knowSRID(srid int) {
 	run.sridOnce.Do(func() {
-		if run.srid == 0 {
-			run.srid = run.im.opt.SRID
-		}
-		if run.srid == 0 {
-			run.srid = geo.SRIDWGS84
-			if run.declared != nil {
-				run.srid = run.declared.SRID
-			}
-		}
-		run.counts.SRID = run.srid
+		run.srid, run.counts.SRID = srid, srid
 		close(run.sridKnown)
 	})
 }
@@ -177,7 +164,7 @@ func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
 	// The key joins over a million staged rows (in one chunk) stay in memory with a larger
 	// work_mem, for this transaction only. JIT is off: it would compile each chunk's statements
 	// again (0.1-0.2 s each) to save less than that.
-	_, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true),
+	_, err := tx.Exec(ctx, `SELECT `+serverStopsWithClient+`, set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true),
 		set_config('work_mem', '256MB', true),
 		set_config('jit', 'off', true),
 		set_config('gisd.actor', $1, true), set_config('gisd.import_id', $2, true),
@@ -190,41 +177,49 @@ func (run *importRun) setup(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
+// serverStopsWithClient makes the server check, once a second while a statement runs, that the
+// client is still there, for the rest of the transaction. A cancelled context already cancels
+// the statement (the pool sends a cancel request), but a gisd that is killed, or whose machine
+// or network goes away, can send nothing: without the check its backend would go on (waiting
+// for a lock, writing a million rows, holding the layer's locks) until it next talked to the
+// client.
+const serverStopsWithClient = `set_config('client_connection_check_interval', '1000', true)`
+
 // stageColumns are the columns COPY fills, in order.
 func (run *importRun) stageColumns() []string {
 	cols := []string{"idx", "fid", "key"}
-	if run.t.generic {
+	if run.t.Generic {
 		cols = append(cols, "props")
 	} else {
-		for _, c := range run.t.cols {
-			cols = append(cols, c.name)
+		for _, c := range run.t.Columns {
+			cols = append(cols, c.Name)
 		}
 	}
-	return append(cols, "lu_fill", "proven", "geom")
+	return append(cols, "lu_fill", "proven", "repairable", "geom")
 }
 
 // chunkRows is how many features are validated and written at a time (decided by planChunks).
 func (run *importRun) chunkRows() int { return run.chunk }
 
-// planChunks decides whether the import goes in chunks. Every chunk is checked against what is
+// planChunks decides whether the import goes in chunks. Every chunk is matched against what is
 // already in the layer, so that must cost a probe per feature, not a scan of the layer: an
-// append whose key is a unique index of the table probes it; an append without a key and a
-// replace check nothing there. Everything else is done in one chunk, as are a layer created by
-// the import (its geometry type comes from the whole file) and administrative units (their
-// validity periods are checked against each other across the file).
+// append or upsert whose key is a unique index of the table probes it; an append without a key
+// and a replace check nothing there. Everything else is done in one chunk (where matching costs
+// one pass over the layer), as are a layer created by the import (its geometry type comes from
+// the whole file) and administrative units (their validity periods are checked against each
+// other across the file).
 func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 	t, opt := run.t, run.im.opt
 	run.chunk = math.MaxInt
-	if t.create || t.table == "admin_units" || opt.Mode == ModeUpsert {
+	if t.Create || t.Table == "admin_units" {
 		return nil
 	}
-	if opt.Mode == ModeAppend && len(t.keyAttrs) > 0 {
-		if t.generic {
+	if opt.Mode == importer.ModeUpsert && len(t.key) == 0 {
+		return nil
+	}
+	if opt.Mode != importer.ModeReplace && len(t.key) > 0 {
+		if t.Generic {
 			return nil
-		}
-		cols := make([]string, len(t.key))
-		for i, k := range t.key {
-			cols[i] = k.name
 		}
 		// A unique index on exactly the key's columns, all NOT NULL, so that = finds what
 		// IS NOT DISTINCT FROM would.
@@ -235,7 +230,7 @@ func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 				  AND i.indnkeyatts = cardinality($2::text[])
 				  AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid
 				                  AND a.attnum = ANY (i.indkey) AND NOT (a.attname = ANY ($2) AND a.attnotnull)))`,
-			t.table, cols).Scan(&indexed); err != nil {
+			t.Table, t.key).Scan(&indexed); err != nil {
 			return err
 		}
 		if !indexed {
@@ -244,11 +239,13 @@ func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 		// Into an empty layer (a first load, the usual large import) nothing can clash but the
 		// file's own duplicates, which the decoder finds. A row another writer adds meanwhile
 		// would fail the INSERT on the unique index: the import then changes nothing.
-		var any bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident(t.table)+`)`).Scan(&any); err != nil {
-			return err
+		if opt.Mode == importer.ModeAppend {
+			var any bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident(t.Table)+`)`).Scan(&any); err != nil {
+				return err
+			}
+			run.skipKeyConflicts = !any
 		}
-		run.skipKeyConflicts = !any
 	}
 	run.chunk = opt.ChunkSize
 	return nil
@@ -260,19 +257,22 @@ func (run *importRun) planChunks(ctx context.Context, tx pgx.Tx) error {
 // holds the batches queued for about one chunk, whatever the size of the input.
 //
 // The staging tables are made once the producer knows the input's CRS (from the first
-// geometry).
+// geometry): a file in a CRS that does not fit fails before anything is staged.
 func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error {
 	im := run.im
 	// Room for about a chunk of batches, so decoding runs ahead while a chunk is written.
 	batches := make(chan *stagedBatch, max(2, im.opt.ChunkSize/im.opt.BatchSize))
 	run.sridKnown = make(chan struct{})
+	run.rd = importer.NewReader(r, run.t.Schema, im.opt, run.rep)
+	run.rd.OnSRID = run.knowSRID
+	im.rd.Store(run.rd)
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		err := run.produce(pctx, r, batches)
-		run.knowSRID()
+		err := run.produce(pctx, batches)
+		run.knowSRID(run.rd.SRID())
 		run.im.finishInput(err)
 		done <- err
 	}()
@@ -327,12 +327,10 @@ func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error 
 		if src.n == 0 {
 			return nil
 		}
-		if run.t.create {
+		if run.t.Create {
+			// One chunk: the producer has read the whole input.
 			var err error
-			if run.layerType, err = geo.CommonType(run.geomTypes); err != nil {
-				return err
-			}
-			if err := run.checkCreateKey(); err != nil {
+			if run.layerType, run.newAttrs, err = run.rd.NewLayer(); err != nil {
 				return err
 			}
 		}
@@ -361,26 +359,19 @@ func (run *importRun) stream(ctx context.Context, tx pgx.Tx, r io.Reader) error 
 
 // checkRejected fails the import once more features were rejected than it allows.
 func (run *importRun) checkRejected() error {
-	rejected := run.im.rejected.Load() + run.sqlRej
+	rejected := run.rd.Rejected() + run.sqlRej
 	if max := run.im.opt.MaxRejected; max >= 0 && rejected > int64(max) {
 		return tooMany(rejected, max)
 	}
 	return nil
 }
 
-// produce decodes, checks and converts features until the input ends.
-func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- *stagedBatch) error {
-	im := run.im
-	dec := geo.NewDecoder(r, geo.DecoderOptions{})
-	run.keys, run.keySeeds = map[[2]uint64]int32{}, [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-	size := im.opt.BatchSize
+// produce reads, checks and converts features with the Reader until the input ends, and
+// encodes the accepted ones for COPY in batches.
+func (run *importRun) produce(ctx context.Context, out chan<- *stagedBatch) error {
+	size := run.im.opt.BatchSize
 	enc := newRowEncoder(run)
 	batch := &stagedBatch{}
-	var f geo.Feature
-	var conv convertedFeature
-	var row []any
-	resolved := false
-	run.geomTypes = map[string]int64{}
 	send := func() error {
 		if batch.rows() == 0 {
 			return nil
@@ -394,40 +385,16 @@ func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- *stag
 		batch = &stagedBatch{buf: make([]byte, 0, cap(batch.buf)), ends: make([]int, 0, size)}
 		return nil
 	}
+	var row importer.Row
 	for {
-		err := dec.Next(&f)
+		err := run.rd.Next(ctx, &row)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		run.counts.Read++
-		im.read.Store(run.counts.Read)
-		if run.counts.Read%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		im.bytes.Store(dec.Offset())
-		if !resolved && f.Geometry != nil && !f.Geometry.Empty() && len(f.Geometry.FlatCoords()) >= 2 {
-			if c, ok := dec.CRS(); ok {
-				run.declared = &c
-			}
-			fc := f.Geometry.FlatCoords()
-			if run.srid, err = geo.ResolveCRS(im.opt.SRID, run.declared, fc[0], fc[1], geo.ImportRegion); err != nil {
-				return err
-			}
-			resolved = true
-			run.knowSRID()
-		}
-		var ok bool
-		row, ok = run.feature(&f, &conv, row[:0])
-		if run.t.tooManyFields() {
-			return invalidf("the features use more than %d distinct field names", maxFieldNames)
-		}
-		if !ok {
-			continue
-		}
-		if err := enc.encode(batch, row); err != nil {
+		if err := enc.encode(batch, &row); err != nil {
 			return err
 		}
 		if batch.rows() == size {
@@ -436,166 +403,21 @@ func (run *importRun) produce(ctx context.Context, r io.Reader, out chan<- *stag
 			}
 		}
 	}
-	im.bytes.Store(dec.Offset())
-	run.counts.Bytes = dec.Offset()
-	if c, ok := dec.CRS(); ok && dec.LateCRS() && im.opt.SRID == 0 && c.SRID != run.srid && resolved {
-		return &geo.GeoJSONError{Offset: dec.Offset(), Feature: -1, Msg: fmt.Sprintf(
-			"the crs member (%s) comes after the features, which were read as EPSG:%d: move it before \"features\" or give --srid", c, run.srid)}
-	}
-	if !resolved {
-		if c, ok := dec.CRS(); ok {
-			run.declared = &c
-		}
-		run.knowSRID()
-	}
-	if run.zDropped {
-		run.rep.add(ReportEntry{Index: -1, Level: LevelWarning, Code: "z_dropped", Reason: "coordinates had a third value (height); layers are 2D, so it was dropped"})
-	}
-	for _, name := range run.t.ignored {
-		run.rep.add(ReportEntry{Index: -1, Level: LevelWarning, Code: "field_ignored", Field: name,
-			Reason: fmt.Sprintf("field %s is not an attribute of layer %s and was not imported (map it with --map %s=ATTRIBUTE)", quoteField(name), im.opt.Layer, name)})
-	}
+	run.counts.Bytes = run.rd.Bytes()
 	return send()
 }
 
-// feature checks and converts one feature into a staging row, appended to row, or rejects it.
-func (run *importRun) feature(f *geo.Feature, conv *convertedFeature, row []any) ([]any, bool) {
-	t := run.t
-	run.curIndex, run.curID, run.curKey = f.Index, f.ID, ""
-	reject := func(code, field, reason string) ([]any, bool) {
-		run.im.rejected.Add(1)
-		run.rep.add(ReportEntry{Index: f.Index, ID: f.ID, Key: t.rawKey(f), Level: LevelRejected, Code: code, Field: field, Reason: reason})
-		return row, false
-	}
-	if f.Type != "" && f.Type != "Feature" {
-		return reject("not_a_feature", "", fmt.Sprintf("a %s, not a Feature", f.Type))
-	}
-	if f.GeometryProblem != "" {
-		return reject("bad_geometry", "", f.GeometryProblem)
-	}
-	g, repaired, problem := geo.CheckGeometry(f.Geometry, run.layerType, run.im.opt.Strict)
-	if problem != "" {
-		code := "invalid_geometry"
-		switch {
-		case problem == "no geometry":
-			code = "no_geometry"
-		case problem == "empty geometry":
-			code = "empty_geometry"
-		case strings.Contains(problem, "where the layer holds"):
-			code = "geometry_type"
-		case strings.Contains(problem, "is not closed"):
-			code = "open_ring"
-		}
-		return reject(code, "", problem)
-	}
-	if f.HasZ {
-		run.zDropped = true
-	}
-	run.warnings = run.warnings[:0]
-	if prob := t.convert(f, conv, run.warn); prob != nil {
-		return reject(prob.code, prob.field, prob.reason)
-	}
-	run.curKey = keyOf(conv.keyVals)
-	var keyHash [2]uint64
-	if run.curKey != "" {
-		keyHash = [2]uint64{maphash.String(run.keySeeds[0], run.curKey), maphash.String(run.keySeeds[1], run.curKey)}
-		if first, ok := run.keys[keyHash]; ok {
-			return reject("duplicate_key", "", fmt.Sprintf("duplicate key %s: feature %d has the same key", run.curKey, first))
-		}
-	}
-	for _, w := range run.warnings {
-		w.Key = run.curKey
-		run.rep.add(w)
-	}
-	if repaired != "" {
-		run.rep.add(ReportEntry{Index: f.Index, ID: f.ID, Key: run.curKey, Level: LevelRepaired, Code: "open_ring", Reason: repaired})
-	}
-	if t.create {
-		run.geomTypes[geo.TypeName(g)]++
-		for i := range f.Properties {
-			p := f.Properties[i]
-			if s := t.source(p.Key); s.col != nil {
-				p.Key = []byte(s.col.name)
-				run.fields.Add(&p)
-			}
-		}
-	}
-	// Staged in the storage CRS: converted here, in the decoding goroutine, so the database
-	// spends its time on checks and writes (geo agrees with PROJ to 0.1 mm).
-	if run.srid != geo.SRIDWGS84 {
-		if err := geo.UnprojectFlat(g.FlatCoords(), g.Stride(), run.srid); err != nil {
-			return reject("bad_geometry", "", fmt.Sprintf("the coordinates cannot be converted from EPSG:%d: %s", run.srid, ClientMessage(err)))
-		}
-	}
-	// EWKB carries the SRID, so PostGIS knows the CRS of each value without a parameter.
-	g, err := geom.SetSRID(g, geo.SRIDWGS84)
-	if err != nil {
-		return reject("bad_geometry", "", "the geometry cannot be encoded: "+err.Error())
-	}
-	b, err := ewkb.Marshal(g, ewkb.NDR)
-	if err != nil {
-		return reject("bad_geometry", "", "the geometry cannot be encoded: "+err.Error())
-	}
-	if run.curKey != "" {
-		run.keys[keyHash] = int32(f.Index)
-	}
-	row = append(row, int32(f.Index), nilIfBlank(f.ID), nilIfBlank(run.curKey))
-	if t.generic {
-		row = append(row, append([]byte(nil), conv.props...))
-	} else {
-		row = append(row, conv.vals...)
-	}
-	return append(row, conv.luFill, geo.ProvablySimple(g), b), true
-}
-
-// warn notes a warning about the feature being converted; it is reported, with the feature's
-// key, once the feature is accepted (a rejection says enough).
-func (run *importRun) warn(code, field, reason string) {
-	run.warnings = append(run.warnings, ReportEntry{Index: run.curIndex, ID: run.curID, Level: LevelWarning, Code: code, Field: field, Reason: reason})
-}
-
-func nilIfBlank(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// checkCreateKey checks, for a created layer, that the key names attributes found in the file.
-func (run *importRun) checkCreateKey() error {
-	for _, k := range run.t.keyAttrs {
-		if _, ok := run.t.attrs[k]; !ok {
-			return invalidf("key %s is not a field of the file (fields become attributes with normalized names)", k)
-		}
-	}
-	return nil
-}
-
 // result assembles the counts and report.
-func (run *importRun) result(state string) *ImportResult {
-	rep := run.rep
+func (run *importRun) result(state string) *importer.Result {
 	c := run.counts
-	if c.Read == 0 {
-		c.Read = run.im.read.Load()
+	if rd := run.rd; rd != nil {
+		c.Read, c.Bytes, c.Unproven = rd.Read(), rd.Bytes(), rd.Unproven()
+		c.Rejected = rd.Rejected()
 	}
-	if c.Bytes == 0 {
-		c.Bytes = run.im.bytes.Load()
-	}
-	rep.mu.Lock()
-	c.ByCode = map[string]int64{}
-	for k, v := range rep.byCode {
-		c.ByCode[k] = v
-	}
-	c.Warnings, c.Repaired = rep.levels[LevelWarning], rep.levels[LevelRepaired]
-	c.Truncated = rep.truncated
-	rep.mu.Unlock()
-	c.Rejected = run.im.rejected.Load() + run.sqlRej
+	c.Rejected += run.sqlRej
 	c.Accepted = c.Read - c.Rejected
+	run.rep.Fill(&c)
 	c.SRID = run.srid
-	c.Millis = time.Since(run.im.started).Milliseconds()
-	entries := rep.sorted()
-	if len(entries) > MaxReportEntries {
-		entries, c.Truncated = entries[:MaxReportEntries], true
-	}
-	return &ImportResult{ID: run.im.id, State: state, Counts: c, Report: entries}
+	c.Millis = time.Since(time.Unix(0, run.im.started.Load())).Milliseconds()
+	return &importer.Result{ID: run.im.id, State: state, Counts: c, Report: run.rep.Entries()}
 }

@@ -11,15 +11,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/importer"
 )
 
 // The import's temporary tables live only in its transaction (ON COMMIT DROP; a rollback drops
 // them too), and hold one chunk at a time:
 //
 //	imp_stage   what COPY delivers: feature index, id, key, converted attributes, geometry (in
-//	            EPSG:4326: the decoder converted it) and whether the decoder proved it valid
-//	            (geo.ProvablySimple), so that PostGIS checks only the others
-//	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them
+//	            EPSG:4326: the decoder converted it), whether the decoder proved it valid
+//	            (geo.ProvablySimple), so that PostGIS checks only the others, and whether it is
+//	            simple enough to repair if it is not valid (geo.Tangled)
+//	imp_repair  the invalid geometries, why, and what ST_MakeValid made of them (NULL for
+//	            those too tangled to repair)
 //	imp_find    findings of the set-based checks: (idx, level, code, field, reason)
 //
 // Duplicate keys within the file are found while decoding (importRun.keys).
@@ -31,12 +34,12 @@ func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
 // alias ("p.") if given.
 func (t *importTarget) colList(alias string) string {
 	var b strings.Builder
-	for i, c := range t.cols {
+	for i, c := range t.Columns {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(alias)
-		b.WriteString(ident(c.name))
+		b.WriteString(ident(c.Name))
 	}
 	return b.String()
 }
@@ -45,18 +48,18 @@ func (t *importTarget) colList(alias string) string {
 func (run *importRun) createStage(ctx context.Context, tx pgx.Tx) error {
 	t := run.t
 	var ddl []string
-	if t.generic {
-		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, proven boolean, geom geometry) ON COMMIT DROP`)
+	if t.Generic {
+		ddl = append(ddl, `CREATE TEMP TABLE imp_stage (idx integer, fid text, key text, props jsonb, lu_fill boolean, proven boolean, repairable boolean, geom geometry) ON COMMIT DROP`)
 	} else {
 		// The attribute columns are copied from the layer's table, so their types are exactly the
 		// table's; the generated and bookkeeping columns are left out.
 		ddl = append(ddl, `CREATE TEMP TABLE imp_stage ON COMMIT DROP AS SELECT NULL::integer AS idx, NULL::text AS fid, NULL::text AS key, `+
-			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::boolean AS proven, NULL::geometry AS geom FROM `+ident(t.table)+` t WITH NO DATA`)
+			t.colList("t.")+`, NULL::boolean AS lu_fill, NULL::boolean AS proven, NULL::boolean AS repairable, NULL::geometry AS geom FROM `+ident(t.Table)+` t WITH NO DATA`)
 	}
 	ddl = append(ddl,
 		`CREATE TEMP TABLE imp_find (idx integer NOT NULL, level text NOT NULL, code text NOT NULL,
 			field text, reason text NOT NULL) ON COMMIT DROP`,
-		`CREATE TEMP TABLE imp_repair (idx integer PRIMARY KEY, reason text, geom geometry) ON COMMIT DROP`)
+		`CREATE TEMP TABLE imp_repair (idx integer PRIMARY KEY, reason text, repairable boolean, geom geometry) ON COMMIT DROP`)
 	for _, q := range ddl {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
@@ -73,8 +76,14 @@ func (run *importRun) clearChunk(ctx context.Context, tx pgx.Tx) error {
 
 // repairExpr is what ST_MakeValid's output is reduced to for the layer's type: polygons stay
 // polygons (a self-intersecting ring becomes a valid MultiPolygon; stray lines are dropped).
+//
+// The structure method (GEOS 3.10+) unions the shells and subtracts the holes. It makes the same
+// polygons of a bow tie or a ring with a loop as the default linework method, keeps the overlap
+// of two overlapping parts (linework drops it), and costs far less on large or tangled rings:
+// measured with GEOS 3.11, a ring of 200,000 positions with one spike took 0.09 s against 4.7 s,
+// with 25,000 small loops 2.5 s against 28 s, a scribble of 300 positions 0.3 s against 39 s.
 func (run *importRun) repairExpr() string {
-	const g = `ST_MakeValid(geom)`
+	const g = `ST_MakeValid(geom, 'method=structure')`
 	switch run.layerType {
 	case "MultiPolygon":
 		return `ST_Multi(ST_CollectionExtract(` + g + `, 3))`
@@ -111,15 +120,15 @@ func (run *importRun) finalSQL() string {
 	if run.chunkRepairs > 0 {
 		g = `coalesce((SELECT r.geom FROM imp_repair r WHERE r.idx = s.idx), s.geom)`
 	}
-	if t.create && strings.HasPrefix(run.layerType, "Multi") {
+	if t.Create && strings.HasPrefix(run.layerType, "Multi") {
 		g = `ST_Multi(` + g + `)`
 	}
 	cols := "s.props"
-	if !t.generic {
-		parts := make([]string, len(t.cols))
-		for i, c := range t.cols {
-			parts[i] = "s." + ident(c.name)
-			if c.landUse {
+	if !t.Generic {
+		parts := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			parts[i] = "s." + ident(c.Name)
+			if c.LandUse {
 				parts[i] = `CASE WHEN s.lu_fill THEN jsonb_set(s.land_use, '{0,area}', to_jsonb(gisd_official_area(` + g + `)))
 					ELSE s.land_use END AS land_use`
 			}
@@ -143,9 +152,9 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 	// would cost more than it tells.
 	cols := []string{"idx", "key"}
 	for _, k := range t.key {
-		cols = append(cols, ident(k.name))
+		cols = append(cols, ident(k))
 	}
-	if t.table == "parcels" && !slices.Contains(cols, `"commune_code"`) {
+	if t.Table == "parcels" && !slices.Contains(cols, `"commune_code"`) {
 		cols = append(cols, `"commune_code"`)
 	}
 	// Later chunks keep these statistics; the planner scales them to each chunk's size.
@@ -160,24 +169,29 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 	if !run.im.opt.Strict {
 		repair = run.repairExpr()
 	}
+	// A geometry too tangled to repair cheaply is not given to ST_MakeValid at all.
 	tag, err := tx.Exec(ctx, `INSERT INTO imp_repair
-		SELECT idx, ST_IsValidReason(geom) AS reason, `+repair+` AS geom FROM imp_stage WHERE NOT proven AND NOT ST_IsValid(geom)`)
+		SELECT idx, ST_IsValidReason(geom) AS reason, repairable, CASE WHEN repairable THEN `+repair+` END AS geom
+		FROM imp_stage WHERE NOT proven AND NOT ST_IsValid(geom)`)
 	if err != nil {
 		return fmt.Errorf("validity: %w", err)
 	}
 	run.chunkRepairs = tag.RowsAffected()
 	if run.im.opt.Strict {
 		if err := exec(`INSERT INTO imp_find SELECT idx, 'rejected', 'invalid_geometry', NULL,
-			'invalid geometry (' || reason || '), rejected under --strict' FROM imp_repair`); err != nil {
+			'invalid geometry (' || reason || '), rejected (strict)' FROM imp_repair`); err != nil {
 			return err
 		}
 	} else {
 		if err := exec(`INSERT INTO imp_find SELECT idx,
 				CASE WHEN bad THEN 'rejected' ELSE 'repaired' END, 'invalid_geometry', NULL,
-				'invalid geometry (' || reason || ')' || CASE WHEN bad THEN ' that ST_MakeValid cannot turn into a valid ' || $1
+				'invalid geometry (' || reason || ')' || CASE
+					WHEN NOT repairable THEN format(' that meets itself more than %s times: too tangled to repair automatically; fix it in a GIS', $3::int)
+					WHEN bad THEN ' that ST_MakeValid cannot turn into a valid ' || $1
 					ELSE ', repaired with ST_MakeValid' END
-			FROM (SELECT idx, reason, geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom)
-					OR ($2 <> '' AND GeometryType(geom) <> $2) AS bad FROM imp_repair) x`, run.layerType, run.postgisType()); err != nil {
+			FROM (SELECT idx, reason, repairable, geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom)
+					OR ($2 <> '' AND GeometryType(geom) <> $2) AS bad FROM imp_repair) x`,
+			run.layerType, run.postgisType(), importer.MaxRepairCrossings); err != nil {
 			return err
 		}
 	}
@@ -190,7 +204,7 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 		r.Min[0], r.Min[1], r.Max[0], r.Max[1], run.srid); err != nil {
 		return err
 	}
-	if t.table == "parcels" {
+	if t.Table == "parcels" {
 		if err := exec(`INSERT INTO imp_find SELECT p.idx, 'rejected', 'unknown_commune', 'commune_code',
 				format('unknown commune code %s (not in admin_units)', p.commune_code)
 			FROM imp_stage p WHERE NOT EXISTS (SELECT 1 FROM admin_units a WHERE a.code = p.commune_code AND a.level = 'commune')`); err != nil {
@@ -198,13 +212,13 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 		}
 	}
 	run.step("checks")
-	if !t.generic {
+	if !t.Generic {
 		if err := run.checkConstraints(ctx, tx); err != nil {
 			return fmt.Errorf("check constraints: %w", err)
 		}
 	}
 	run.step("constraints")
-	if t.table == "admin_units" {
+	if t.Table == "admin_units" {
 		// The exclusion constraint: two versions of one code may not be valid at once.
 		if err := exec(`INSERT INTO imp_find SELECT b.idx, 'rejected', 'overlapping_validity', 'valid_from',
 				format('code %s: its validity overlaps that of feature %s', b.code, a.idx)
@@ -231,7 +245,7 @@ func (run *importRun) validate(ctx context.Context, tx pgx.Tx, first bool) error
 // The expressions are the schema's own, evaluated server-side with format(%s) on pg_get_expr:
 // no text from the input or the caller reaches the generated SQL.
 func (run *importRun) checkConstraints(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `SELECT set_config('gisd.import_table', $1, true)`, run.t.table); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT set_config('gisd.import_table', $1, true)`, run.t.Table); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `DO $$
@@ -268,16 +282,19 @@ END $$`)
 }
 
 // keyMatch is the join condition between the staged features p and the layer's rows t on the
-// import's key. Generic layers compare jsonb text with the key names as bind parameters from
-// $first on; it returns those arguments.
+// import's key. Every part of it is an equality the planner can hash or probe an index with, so
+// that matching a chunk against the layer costs a probe per feature (or one pass over the layer),
+// never a comparison of every feature with every row: NOT NULL key columns are compared with =,
+// nullable ones by whether they are null and by their text. Generic layers compare jsonb text,
+// with the layer id and key names as bind parameters from $first on; it returns those arguments.
 func (run *importRun) keyMatch(first int) (string, []any) {
 	t := run.t
 	var conds []string
 	var args []any
-	if t.generic {
+	if t.Generic {
 		conds = append(conds, fmt.Sprintf("t.layer_id = $%d", first))
 		args = append(args, run.im.opt.Layer)
-		for _, k := range t.keyAttrs {
+		for _, k := range t.key {
 			n := first + len(args)
 			conds = append(conds, fmt.Sprintf("(t.properties ->> $%d) = (p.props ->> $%d)", n, n))
 			args = append(args, k)
@@ -285,8 +302,12 @@ func (run *importRun) keyMatch(first int) (string, []any) {
 		return strings.Join(conds, " AND "), args
 	}
 	for _, k := range t.key {
-		col := ident(k.name)
-		conds = append(conds, "t."+col+" IS NOT DISTINCT FROM p."+col)
+		col := ident(k)
+		if t.notNull[k] {
+			conds = append(conds, "t."+col+" = p."+col)
+		} else {
+			conds = append(conds, "(t."+col+" IS NULL) = (p."+col+" IS NULL) AND coalesce(t."+col+"::text, '') = coalesce(p."+col+"::text, '')")
+		}
 	}
 	return strings.Join(conds, " AND "), nil
 }
@@ -297,20 +318,20 @@ func (run *importRun) keyMatch(first int) (string, []any) {
 func (run *importRun) checkExisting(ctx context.Context, tx pgx.Tx) error {
 	t := run.t
 	mode := run.im.opt.Mode
-	if mode == ModeReplace || t.create {
+	if mode == importer.ModeReplace || t.Create {
 		return nil
 	}
-	if mode == ModeAppend && len(t.keyAttrs) > 0 && !run.skipKeyConflicts {
+	if mode == importer.ModeAppend && len(t.key) > 0 && !run.skipKeyConflicts {
 		cond, args := run.keyMatch(1)
-		from := `imp_stage p JOIN ` + ident(t.table) + ` t ON ` + cond
+		from := `imp_stage p JOIN ` + ident(t.Table) + ` t ON ` + cond
 		if run.chunk < math.MaxInt {
 			// One probe of the key's unique index per feature: the layer grows chunk by chunk and
 			// must not be scanned for each. LIMIT keeps the planner from turning it into a join.
 			var eq []string
 			for _, k := range t.key {
-				eq = append(eq, "t."+ident(k.name)+" = p."+ident(k.name))
+				eq = append(eq, "t."+ident(k)+" = p."+ident(k))
 			}
-			from = `imp_stage p CROSS JOIN LATERAL (SELECT t.id FROM ` + ident(t.table) + ` t WHERE ` + strings.Join(eq, " AND ") + ` LIMIT 1) t`
+			from = `imp_stage p CROSS JOIN LATERAL (SELECT t.id FROM ` + ident(t.Table) + ` t WHERE ` + strings.Join(eq, " AND ") + ` LIMIT 1) t`
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO imp_find SELECT p.idx, 'rejected', 'key_conflict', NULL,
 				format('key %s already exists in the layer (feature %s); use mode upsert to update it', p.key, t.id)
@@ -318,9 +339,9 @@ func (run *importRun) checkExisting(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
-	if t.table == "admin_units" {
+	if t.Table == "admin_units" {
 		sameKey := "false"
-		if mode == ModeUpsert {
+		if mode == importer.ModeUpsert {
 			cond, _ := run.keyMatch(1)
 			sameKey = cond
 		}
@@ -342,18 +363,12 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	rep := run.rep
-	for rows.Next() {
-		var level, code string
-		var n int64
-		if err := rows.Scan(&level, &code, &n); err != nil {
-			return err
-		}
-		rep.mu.Lock()
-		rep.byCode[code] += n
-		rep.levels[level] += n
-		rep.mu.Unlock()
-	}
-	if err := rows.Err(); err != nil {
+	var level, code string
+	var n int64
+	if _, err := pgx.ForEachRow(rows, []any{&level, &code, &n}, func() error {
+		rep.Count(level, code, n)
+		return nil
+	}); err != nil {
 		return err
 	}
 	var rejected int64
@@ -361,9 +376,7 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	run.sqlRej += rejected
-	rep.mu.Lock()
-	room := MaxReportEntries - len(rep.entries)
-	rep.mu.Unlock()
+	room := rep.Room()
 	if room <= 0 {
 		return nil
 	}
@@ -372,8 +385,8 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportEntry, error) {
-		var e ReportEntry
+	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (importer.Entry, error) {
+		var e importer.Entry
 		var idx int32
 		err := row.Scan(&idx, &e.ID, &e.Key, &e.Level, &e.Code, &e.Field, &e.Reason)
 		e.Index = int(idx)
@@ -382,9 +395,7 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	rep.mu.Lock()
-	rep.entries = append(rep.entries, entries...)
-	rep.mu.Unlock()
+	rep.Keep(entries)
 	return nil
 }
 
@@ -392,20 +403,20 @@ func (run *importRun) collectFindings(ctx context.Context, tx pgx.Tx) error {
 // chunk, which creates the layer or, in replace mode, empties it.
 func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 	t, im := run.t, run.im
-	if t.create && first {
+	if t.Create && first {
 		if err := run.createLayer(ctx, tx); err != nil {
 			return err
 		}
 	}
-	rel := ident(t.table)
+	rel := ident(t.Table)
 	if im.opt.Offline && first {
 		if err := run.dropIndexes(ctx, tx); err != nil {
 			return fmt.Errorf("offline: %w", err)
 		}
 	}
-	if im.opt.Mode == ModeReplace && first {
+	if im.opt.Mode == importer.ModeReplace && first {
 		sql, args := `DELETE FROM `+rel, []any(nil)
-		if t.generic {
+		if t.Generic {
 			sql, args = sql+` WHERE layer_id = $1`, []any{im.opt.Layer}
 		}
 		tag, err := tx.Exec(ctx, sql, args...)
@@ -415,49 +426,60 @@ func (run *importRun) write(ctx context.Context, tx pgx.Tx, first bool) error {
 		run.counts.Deleted = tag.RowsAffected()
 	}
 	var insertCols, selectCols string
-	if t.generic {
+	if t.Generic {
 		insertCols, selectCols = "layer_id, properties", "$2::text, p.props"
 	} else {
 		insertCols, selectCols = t.colList(""), t.colList("p.")
 	}
 	// $1 is the import id; for generic layers $2 is the layer id, which keyMatch(2) also uses.
 	args := []any{im.id}
-	if t.generic {
+	if t.Generic {
 		args = append(args, im.opt.Layer)
 	}
-	notMatched := ""
-	if im.opt.Mode == ModeUpsert {
-		cond, keyArgs := run.keyMatch(2)
-		if t.generic {
-			args = append([]any{im.id}, keyArgs...)
-		}
-		set := "properties = p.props"
-		distinct := "(t.properties, t.geom) IS DISTINCT FROM (p.props, p.final_geom)"
-		if !t.generic {
-			set = "(" + t.colList("") + ") = ROW(" + t.colList("p.") + ")"
-			distinct = "(" + t.colList("t.") + ", t.geom) IS DISTINCT FROM (" + t.colList("p.") + ", p.final_geom)"
-		}
-		var matched int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM imp_stage p JOIN `+rel+` t ON `+cond+` WHERE NOT `+rejectedSQL+
-			` AND $1::bigint IS NOT NULL`, args...).Scan(&matched); err != nil { // ($1 only so the arguments match the UPDATE's)
-			return err
-		}
-		// Only rows that really change are updated: an unchanged feature keeps its version.
-		tag, err := tx.Exec(ctx, `UPDATE `+rel+` t SET `+set+`, geom = p.final_geom, import_id = $1
-			FROM `+run.finalSQL()+` p WHERE `+cond+` AND NOT `+rejectedSQL+` AND `+distinct, args...)
-		if err != nil {
-			return Classify(err)
-		}
-		run.counts.Updated += tag.RowsAffected()
-		run.counts.Unchanged += matched - tag.RowsAffected()
-		notMatched = ` AND NOT EXISTS (SELECT 1 FROM ` + rel + ` t WHERE ` + cond + `)`
+	if im.opt.Mode == importer.ModeUpsert {
+		return run.upsert(ctx, tx, rel, insertCols, selectCols)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
-		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL+notMatched, args...)
+		SELECT `+selectCols+`, p.final_geom, $1 FROM `+run.finalSQL()+` p WHERE NOT `+rejectedSQL, args...)
 	if err != nil {
 		return Classify(err)
 	}
 	run.counts.Inserted += tag.RowsAffected()
+	return nil
+}
+
+// upsert writes the chunk's accepted features in one statement: each is matched with the
+// layer's row of the same key by a hash or index join (keyMatch), the rows that really change
+// are updated (an unchanged feature keeps its version; the old version goes to history), and
+// the features without a row are inserted in the order of the file.
+func (run *importRun) upsert(ctx context.Context, tx pgx.Tx, rel, insertCols, selectCols string) error {
+	t, im := run.t, run.im
+	cond, keyArgs := run.keyMatch(2)
+	args := []any{im.id}
+	if t.Generic {
+		args = append(args, keyArgs...) // $2 is the layer id
+	}
+	set := "properties = p.props"
+	distinct := "(t.properties, t.geom) IS DISTINCT FROM (p.props, p.final_geom)"
+	if !t.Generic {
+		set = "(" + t.colList("") + ") = ROW(" + t.colList("p.") + ")"
+		distinct = "(" + t.colList("t.") + ", t.geom) IS DISTINCT FROM (" + t.colList("p.") + ", p.final_geom)"
+	}
+	var matched, updated, inserted int64
+	err := tx.QueryRow(ctx, `WITH p AS MATERIALIZED (
+			SELECT p.*, t.id AS tid FROM `+run.finalSQL()+` p LEFT JOIN `+rel+` t ON `+cond+` WHERE NOT `+rejectedSQL+`),
+		upd AS (UPDATE `+rel+` t SET `+set+`, geom = p.final_geom, import_id = $1
+			FROM p WHERE t.id = p.tid AND `+distinct+` RETURNING 1),
+		ins AS (INSERT INTO `+rel+` (`+insertCols+`, geom, import_id)
+			SELECT `+selectCols+`, p.final_geom, $1 FROM p WHERE p.tid IS NULL ORDER BY p.idx RETURNING 1)
+		SELECT (SELECT count(*) FROM p WHERE tid IS NOT NULL), (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)`,
+		args...).Scan(&matched, &updated, &inserted)
+	if err != nil {
+		return Classify(err)
+	}
+	run.counts.Updated += updated
+	run.counts.Unchanged += matched - updated
+	run.counts.Inserted += inserted
 	return nil
 }
 
@@ -469,12 +491,9 @@ func (run *importRun) createLayer(ctx context.Context, tx pgx.Tx) error {
 		Title      string `json:"title"`
 		Visibility string `json:"visibility"`
 	}
-	var attrs []attr
-	for _, f := range run.fields.Fields() {
-		attrs = append(attrs, attr{Name: f.Name, Type: f.Type, Title: run.t.attrs[f.Name], Visibility: VisibilityPublic})
-	}
-	if attrs == nil {
-		attrs = []attr{}
+	attrs := []attr{}
+	for _, a := range run.newAttrs {
+		attrs = append(attrs, attr{Name: a.Name, Type: a.Type, Title: a.Title, Visibility: VisibilityPublic})
 	}
 	b, _ := json.Marshal(attrs)
 	_, err := tx.Exec(ctx, `INSERT INTO layers (id, title, description, storage, geometry_type, attributes, access)
@@ -498,12 +517,12 @@ func (run *importRun) createLayer(ctx context.Context, tx pgx.Tx) error {
 // the decoder finds), and no foreign key depends on them; building them again checks uniqueness
 // over the whole layer. Exclusion constraints stay.
 func (run *importRun) dropIndexes(ctx context.Context, tx pgx.Tx) error {
-	rel := ident(run.t.table)
+	rel := ident(run.t.Table)
 	if _, err := tx.Exec(ctx, `LOCK TABLE `+rel+` IN ACCESS EXCLUSIVE MODE`); err != nil {
 		return err
 	}
 	mode := run.im.opt.Mode
-	unique := mode == ModeReplace || (mode == ModeAppend && run.skipKeyConflicts)
+	unique := mode == importer.ModeReplace || (mode == importer.ModeAppend && run.skipKeyConflicts)
 	rows, err := tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
 			coalesce(c.conname, ''), coalesce(pg_get_constraintdef(c.oid), '')
 		FROM pg_index i

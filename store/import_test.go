@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
@@ -49,11 +53,11 @@ func newImportEnv(t *testing.T) *importEnv {
 	t.Helper()
 	url := storetest.Migrated(t)
 	env := &importEnv{st: storetest.Store(t, url), pool: storetest.Pool(t, url)}
-	env.mustImport(t, "communes.geojson", store.ImportOptions{Layer: "admin_units"})
+	env.mustImport(t, "communes.geojson", importer.Options{Layer: "admin_units"})
 	return env
 }
 
-func (e *importEnv) mustImport(t *testing.T, file string, opt store.ImportOptions) *store.ImportResult {
+func (e *importEnv) mustImport(t *testing.T, file string, opt importer.Options) *importer.Result {
 	t.Helper()
 	opt.Source = file
 	res, err := e.st.Import(context.Background(), bytes.NewReader(fixture(t, file)), opt)
@@ -109,11 +113,11 @@ func TestImport_RealDistricts(t *testing.T) {
 	url := storetest.Migrated(t)
 	st, pool := storetest.Store(t, url), storetest.Pool(t, url)
 	ctx := context.Background()
-	res, err := st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "admin_units", Source: "binh-phuoc-districts.geojson"})
+	res, err := st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "admin_units", Source: "binh-phuoc-districts.geojson"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.State != store.StateCommitted || res.Counts.Inserted != 12 || res.Counts.Rejected != 0 {
+	if res.State != importer.StateCommitted || res.Counts.Inserted != 12 || res.Counts.Rejected != 0 {
 		t.Fatalf("result = %s, %+v; want committed with 12 inserted", res.State, res.Counts)
 	}
 	var province, districts float64
@@ -141,7 +145,7 @@ func TestImport_RealDistricts(t *testing.T) {
 func TestImport_ParcelsWithVietnameseFields(t *testing.T) {
 	env := newImportEnv(t)
 	ctx := context.Background()
-	res := env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	res := env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	if res.Counts.Inserted != 5 || res.Counts.Read != 5 || res.Counts.Rejected != 0 || res.Counts.SRID != 4326 {
 		t.Fatalf("counts = %+v, want 5 read and inserted in EPSG:4326", res.Counts)
 	}
@@ -214,7 +218,7 @@ func TestImport_ParcelsWithVietnameseFields(t *testing.T) {
 	}
 	// The record holds the same.
 	rec, err := env.st.ImportRecord(ctx, res.ID)
-	if err != nil || rec.State != store.StateCommitted || rec.SRID == nil || *rec.SRID != 4326 || !strings.Contains(string(rec.Report), "BHK") {
+	if err != nil || rec.State != importer.StateCommitted || rec.SRID == nil || *rec.SRID != 4326 || !strings.Contains(string(rec.Report), "BHK") {
 		t.Errorf("record = %+v, %v", rec, err)
 	}
 }
@@ -262,26 +266,27 @@ func TestImport_VN2000(t *testing.T) {
 	ctx := context.Background()
 	wgs := storetest.Migrated(t)
 	envW := &importEnv{st: storetest.Store(t, wgs), pool: storetest.Pool(t, wgs)}
-	envW.mustImport(t, "communes.geojson", store.ImportOptions{Layer: "admin_units"})
-	envW.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	envW.mustImport(t, "communes.geojson", importer.Options{Layer: "admin_units"})
+	envW.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	env := newImportEnv(t)
 	data := vn2000(t, fixture(t, "parcels.geojson"), 9212, false)
 
 	// Declared by the crs member.
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", DryRun: true})
-	if err != nil || res.Counts.SRID != 9212 || res.State != store.StateValidated || res.Counts.Inserted != 5 {
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", DryRun: true})
+	if err != nil || res.Counts.SRID != 9212 || res.State != importer.StateValidated || res.Counts.Inserted != 5 {
 		t.Fatalf("dry run with crs member = %+v, %v; want validated in 9212", res, err)
 	}
 	// No CRS at all: stop, naming the zone.
 	bare := vn2000(t, fixture(t, "parcels.geojson"), 9212, true)
 	before := snapshot(t, env.pool)
-	_, err = env.st.Import(ctx, bytes.NewReader(bare), store.ImportOptions{Layer: "parcels"})
-	if !errors.Is(err, geo.ErrCRSMismatch) || !strings.Contains(err.Error(), "--srid 9212") {
-		t.Fatalf("err = %v, want a CRS error naming --srid 9212", err)
+	_, err = env.st.Import(ctx, bytes.NewReader(bare), importer.Options{Layer: "parcels"})
+	var me *geo.MismatchError
+	if !errors.As(err, &me) || me.Suggest != 9212 || !strings.Contains(err.Error(), "VN-2000 / TM-3 106-15 (EPSG:9212)") {
+		t.Fatalf("err = %v, want a CRS mismatch suggesting EPSG:9212", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
-	// --srid.
-	res, err = env.st.Import(ctx, bytes.NewReader(bare), store.ImportOptions{Layer: "parcels", SRID: 9212})
+	// The SRID given.
+	res, err = env.st.Import(ctx, bytes.NewReader(bare), importer.Options{Layer: "parcels", SRID: 9212})
 	if err != nil || res.Counts.Inserted != 5 {
 		t.Fatalf("import with --srid 9212 = %+v, %v", res, err)
 	}
@@ -331,12 +336,12 @@ var badInputs = []struct {
 	file, want string
 	sentinel   error
 }{
-	{"bad/empty.geojson", "empty input", geo.ErrGeoJSON},
-	{"bad/truncated.geojson", "truncated", geo.ErrGeoJSON},
-	{"bad/not-a-collection.geojson", "not a FeatureCollection: the file is a bare Polygon geometry", geo.ErrGeoJSON},
-	{"bad/number-1e400.geojson", "1e400 is out of range", geo.ErrGeoJSON},
-	{"bad/nan.geojson", "NaN is not valid JSON", geo.ErrGeoJSON},
-	{"bad/non-utf8.geojson", "invalid UTF-8", geo.ErrGeoJSON},
+	{"bad/empty.geojson", "empty input", geojson.ErrInvalid},
+	{"bad/truncated.geojson", "truncated", geojson.ErrInvalid},
+	{"bad/not-a-collection.geojson", "not a FeatureCollection: the file is a bare Polygon geometry", geojson.ErrInvalid},
+	{"bad/number-1e400.geojson", "1e400 is out of range", geojson.ErrInvalid},
+	{"bad/nan.geojson", "NaN is not valid JSON", geojson.ErrInvalid},
+	{"bad/non-utf8.geojson", "invalid UTF-8", geojson.ErrInvalid},
 	{"bad/ring-2-points.geojson", "rejected", store.ErrInvalid},
 	{"bad/mixed-geometry-types.geojson", "features rejected", store.ErrInvalid},
 	{"bad/crs-mismatch.geojson", "crs member is EPSG:4326 (WGS 84) but the first coordinates (569613.7, 1275708.6) are impossible there", geo.ErrCRSMismatch},
@@ -348,7 +353,7 @@ func deepNesting() []byte {
 
 func TestImport_BadInputsChangeNothing(t *testing.T) {
 	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	ctx := context.Background()
 	type input struct {
 		name     string
@@ -360,15 +365,15 @@ func TestImport_BadInputsChangeNothing(t *testing.T) {
 	for _, b := range badInputs {
 		inputs = append(inputs, input{b.file, fixture(t, b.file), b.want, b.sentinel})
 	}
-	inputs = append(inputs, input{"100,000 nested arrays", deepNesting(), "nested deeper than 64 levels", geo.ErrGeoJSON})
+	inputs = append(inputs, input{"100,000 nested arrays", deepNesting(), "nested deeper than 64 levels", geojson.ErrInvalid})
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
-			for _, mode := range []string{store.ModeAppend, store.ModeReplace} {
+			for _, mode := range []string{importer.ModeAppend, importer.ModeReplace} {
 				before := snapshot(t, env.pool)
 				// A bad input is refused, whatever the machine's speed; one that makes the import
 				// hang fails here with its name rather than at go test's timeout.
 				ictx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-				res, err := env.st.Import(ictx, bytes.NewReader(in.data), store.ImportOptions{Layer: "parcels", Mode: mode, Source: in.name})
+				res, err := env.st.Import(ictx, bytes.NewReader(in.data), importer.Options{Layer: "parcels", Mode: mode, Source: in.name})
 				cancel()
 				if errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("%s: still importing after 2 minutes: a bad input must be refused, not hang the import", mode)
@@ -385,14 +390,14 @@ func TestImport_BadInputsChangeNothing(t *testing.T) {
 					t.Fatalf("err = %T, want *store.ImportError", err)
 				}
 				rec, rerr := env.st.ImportRecord(ctx, ie.ID)
-				if rerr != nil || rec.State != store.StateFailed || rec.Error == "" || rec.FinishedAt == nil {
+				if rerr != nil || rec.State != importer.StateFailed || rec.Error == "" || rec.FinishedAt == nil {
 					t.Errorf("record = %+v, %v; want failed with an error", rec, rerr)
 				}
 			}
 		})
 	}
 	// A byte order mark is not a bad input: the file imports.
-	res := env.mustImport(t, "bom.geojson", store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	res := env.mustImport(t, "bom.geojson", importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if res.Counts.Read != 1 || res.Counts.Unchanged != 1 {
 		t.Errorf("BOM file: counts = %+v, want 1 read, unchanged", res.Counts)
 	}
@@ -404,8 +409,8 @@ func TestImport_ReadErrorChangesNothing(t *testing.T) {
 	before := snapshot(t, env.pool)
 	limit := errors.New("request body too large")
 	r := io.MultiReader(bytes.NewReader(fixture(t, "parcels.geojson")[:900]), errReader{limit})
-	_, err := env.st.Import(ctx, r, store.ImportOptions{Layer: "parcels"})
-	var re *geo.ReadError
+	_, err := env.st.Import(ctx, r, importer.Options{Layer: "parcels"})
+	var re *geojson.ReadError
 	if !errors.As(err, &re) || !errors.Is(err, limit) {
 		t.Fatalf("err = %v, want a read error wrapping the reader's", err)
 	}
@@ -456,26 +461,26 @@ func reportCase() ([]byte, map[int]struct{ level, code, reason string }) {
 		parcelFeature("25216", 5, 12, "ONT", `{"type":"Point","coordinates":[106.9,11.8]}`),                                                                           // 12 wrong type
 	)
 	want := map[int]struct{ level, code, reason string }{
-		1:  {store.LevelRepaired, "invalid_geometry", "Self-intersection"},
-		2:  {store.LevelRejected, "unknown_commune", "unknown commune code 99999"},
-		3:  {store.LevelRejected, "unknown_land_use", `unknown land-use code "XYZ"`},
-		4:  {store.LevelWarning, "legacy_land_use", "legacy land-use code NHK mapped to HNK"},
-		5:  {store.LevelRejected, "duplicate_key", "duplicate key 25216/5/1: feature 0 has the same key"},
-		6:  {store.LevelRejected, "key_conflict", "key 25216/1/1 already exists in the layer"},
-		7:  {store.LevelRejected, "outside", "far outside the province"},
-		8:  {store.LevelRejected, "check_constraint", "sheet_no break the rule (sheet_no > 0)"},
-		9:  {store.LevelRejected, "no_geometry", "no geometry"},
-		10: {store.LevelRejected, "bad_value", `sheet_no: "5a" is not an integer`},
-		11: {store.LevelRejected, "missing_attribute", "missing required attribute land_use"},
-		12: {store.LevelRejected, "geometry_type", "a Point where the layer holds MultiPolygon geometries"},
+		1:  {importer.LevelRepaired, "invalid_geometry", "Self-intersection"},
+		2:  {importer.LevelRejected, "unknown_commune", "unknown commune code 99999"},
+		3:  {importer.LevelRejected, "unknown_land_use", `unknown land-use code "XYZ"`},
+		4:  {importer.LevelWarning, "legacy_land_use", "legacy land-use code NHK mapped to HNK"},
+		5:  {importer.LevelRejected, "duplicate_key", "duplicate key 25216/5/1: feature 0 has the same key"},
+		6:  {importer.LevelRejected, "key_conflict", "key 25216/1/1 already exists in the layer"},
+		7:  {importer.LevelRejected, "outside", "far outside the province"},
+		8:  {importer.LevelRejected, "check_constraint", "sheet_no break the rule (sheet_no > 0)"},
+		9:  {importer.LevelRejected, "no_geometry", "no geometry"},
+		10: {importer.LevelRejected, "bad_value", `sheet_no: "5a" is not an integer`},
+		11: {importer.LevelRejected, "missing_attribute", "missing required attribute land_use"},
+		12: {importer.LevelRejected, "geometry_type", "a Point where the layer holds MultiPolygon geometries"},
 	}
 	return data, want
 }
 
 // checkReport fails unless the report has, for each feature of want, its entry.
-func checkReport(t *testing.T, report []store.ReportEntry, want map[int]struct{ level, code, reason string }) {
+func checkReport(t *testing.T, report []importer.Entry, want map[int]struct{ level, code, reason string }) {
 	t.Helper()
-	byIndex := map[int][]store.ReportEntry{}
+	byIndex := map[int][]importer.Entry{}
 	for _, e := range report {
 		byIndex[e.Index] = append(byIndex[e.Index], e)
 	}
@@ -497,11 +502,11 @@ func checkReport(t *testing.T, report []store.ReportEntry, want map[int]struct{ 
 
 func TestImport_ValidationReport(t *testing.T) {
 	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	ctx := context.Background()
 	data, want := reportCase()
 	before := snapshot(t, env.pool)
-	_, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels"})
+	_, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels"})
 	var ie *store.ImportError
 	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) {
 		t.Fatalf("err = %v, want too many rejected", err)
@@ -514,7 +519,7 @@ func TestImport_ValidationReport(t *testing.T) {
 	}
 
 	// Allowed to reject: the three accepted features commit, the repaired one valid.
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1})
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1})
 	if err != nil || res.Counts.Inserted != 3 {
 		t.Fatalf("with max rejected -1: %+v, %v; want 3 inserted", res, err)
 	}
@@ -527,7 +532,7 @@ func TestImport_ValidationReport(t *testing.T) {
 	// Strict: the bowtie is rejected instead.
 	strict := features(parcelFeature("25216", 6, 2, "ONT", imBowtie(106.956, 11.806)), parcelFeature("25216", 6, 3, "ONT",
 		`{"type":"Polygon","coordinates":[[[106.957,11.806],[106.9575,11.806],[106.9575,11.8065]]]}`))
-	_, err = env.st.Import(ctx, bytes.NewReader(strict), store.ImportOptions{Layer: "parcels", Strict: true})
+	_, err = env.st.Import(ctx, bytes.NewReader(strict), importer.Options{Layer: "parcels", Strict: true})
 	if !errors.As(err, &ie) || ie.Result.Counts.Rejected != 2 {
 		t.Fatalf("strict: err = %v, want both rejected", err)
 	}
@@ -538,11 +543,35 @@ func TestImport_ValidationReport(t *testing.T) {
 	if codes != "invalid_geometry open_ring " {
 		t.Errorf("strict codes = %q, want invalid_geometry then open_ring", codes)
 	}
-	// Not strict: the open ring is closed and reported.
-	res, err = env.st.Import(ctx, bytes.NewReader(strict), store.ImportOptions{Layer: "parcels"})
-	if err != nil || res.Counts.Repaired != 2 || res.Counts.Inserted != 2 {
-		t.Errorf("lenient: %+v, %v; want 2 repaired and inserted", res, err)
+	// Not strict: the bowtie is repaired, but an open ring is still refused (RFC 7946: closing
+	// it could turn a parcel missing two vertices into another parcel), naming the feature, its
+	// key, the polygon and the ring.
+	res, err = env.st.Import(ctx, bytes.NewReader(strict), importer.Options{Layer: "parcels", MaxRejected: -1})
+	if err != nil || res.Counts.Repaired != 1 || res.Counts.Inserted != 1 || res.Counts.Rejected != 1 {
+		t.Fatalf("lenient: %+v, %v; want the bowtie repaired and inserted, the open ring rejected", res, err)
 	}
+	var open *importer.Entry
+	for i, e := range res.Report {
+		if e.Code == "open_ring" {
+			open = &res.Report[i]
+		}
+	}
+	if open == nil || open.Level != importer.LevelRejected || open.Index != 1 || open.Key != "25216/6/3" ||
+		!strings.Contains(open.Reason, "ring 1 of polygon 1 is not closed") {
+		t.Errorf("open ring entry = %+v, want feature 1 [25216/6/3] rejected: ring 1 of polygon 1 is not closed", open)
+	}
+	// A hole left open in the second polygon of a MultiPolygon is named as such.
+	holed := features(parcelFeature("25216", 6, 4, "ONT", `{"type":"MultiPolygon","coordinates":[
+		[[[106.950,11.806],[106.9505,11.806],[106.9505,11.8065],[106.950,11.806]]],
+		[[[106.951,11.806],[106.953,11.806],[106.953,11.808],[106.951,11.808],[106.951,11.806]],
+		 [[106.9515,11.8065],[106.952,11.8065],[106.952,11.807]]]]}`))
+	before = snapshot(t, env.pool)
+	_, err = env.st.Import(ctx, bytes.NewReader(holed), importer.Options{Layer: "parcels"})
+	if !errors.As(err, &ie) || len(ie.Result.Report) != 1 || ie.Result.Report[0].Code != "open_ring" ||
+		!strings.Contains(ie.Result.Report[0].Reason, "ring 2 of polygon 2 is not closed") {
+		t.Errorf("open hole: %v, report %+v; want ring 2 of polygon 2 rejected", err, ie.Result.Report)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
 }
 
 // An append is validated and written a chunk at a time while the next chunk is decoded. Cut
@@ -557,8 +586,8 @@ func TestImport_Chunks(t *testing.T) {
 	for _, chunk := range []int{1, 2, 3, 5, 13} {
 		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
 			env := newImportEnv(t)
-			env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
-			res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
+			env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
+			res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -582,7 +611,7 @@ func TestImport_Chunks(t *testing.T) {
 				parcelFeature("25216", 6, 1, "ONT", imSquare(106.955, 11.806)), // new
 				parcelFeature("25216", 5, 1, "ONT", imSquare(106.955, 11.805)), // duplicate of 0
 			)
-			up, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert,
+			up, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert,
 				MaxRejected: -1, ChunkSize: chunk, BatchSize: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -603,8 +632,8 @@ func TestImport_Chunks(t *testing.T) {
 			}
 			broken := features(many...)
 			broken = broken[:len(broken)-20]
-			_, err = env.st.Import(ctx, bytes.NewReader(broken), store.ImportOptions{Layer: "parcels", ChunkSize: chunk, BatchSize: 1})
-			if !errors.Is(err, geo.ErrGeoJSON) {
+			_, err = env.st.Import(ctx, bytes.NewReader(broken), importer.Options{Layer: "parcels", ChunkSize: chunk, BatchSize: 1})
+			if !errors.Is(err, geojson.ErrInvalid) {
 				t.Errorf("truncated input: err = %v, want a GeoJSON error", err)
 			}
 			sameSnapshot(t, before, snapshot(t, env.pool))
@@ -617,7 +646,7 @@ func TestImport_Chunks(t *testing.T) {
 	before := snapshot(t, env.pool)
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err := env.st.Import(tctx, &endlessParcels{}, store.ImportOptions{Layer: "parcels", ChunkSize: 100, BatchSize: 10})
+	_, err := env.st.Import(tctx, &endlessParcels{}, importer.Options{Layer: "parcels", ChunkSize: 100, BatchSize: 10})
 	var ie *store.ImportError
 	if !errors.As(err, &ie) || !errors.Is(err, store.ErrTooManyRejected) || tctx.Err() != nil {
 		t.Fatalf("endless input with a bad first feature: %v, want too many rejected, before the deadline", err)
@@ -633,7 +662,7 @@ func TestImport_Chunks(t *testing.T) {
 func TestImport_Offline(t *testing.T) {
 	ctx := context.Background()
 	env := newImportEnv(t)
-	env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	indexes := func() string {
 		var defs string
 		if err := env.pool.QueryRow(ctx, `SELECT string_agg(def, E'\n' ORDER BY def) FROM (
@@ -650,7 +679,7 @@ func TestImport_Offline(t *testing.T) {
 
 	data, wantReport := reportCase()
 	for _, chunk := range []int{2, 13} {
-		res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1,
+		res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1,
 			ChunkSize: chunk, BatchSize: 1, Offline: true})
 		if err != nil {
 			t.Fatal(err)
@@ -672,7 +701,7 @@ func TestImport_Offline(t *testing.T) {
 	}
 
 	// The spatial index finds the new parcels (the planner is told to use it).
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", MaxRejected: -1, Offline: true})
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxRejected: -1, Offline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -708,7 +737,7 @@ func TestImport_Offline(t *testing.T) {
 	// A failed offline import changes nothing, indexes included.
 	before := snapshot(t, env.pool)
 	broken := data[:len(data)-20]
-	if _, err := env.st.Import(ctx, bytes.NewReader(broken), store.ImportOptions{Layer: "parcels", MaxRejected: -1, ChunkSize: 2, BatchSize: 1, Offline: true}); !errors.Is(err, geo.ErrGeoJSON) {
+	if _, err := env.st.Import(ctx, bytes.NewReader(broken), importer.Options{Layer: "parcels", MaxRejected: -1, ChunkSize: 2, BatchSize: 1, Offline: true}); !errors.Is(err, geojson.ErrInvalid) {
 		t.Errorf("truncated input: err = %v, want a GeoJSON error", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
@@ -721,7 +750,7 @@ func TestImport_Offline(t *testing.T) {
 	twins := features(
 		strings.Replace(parcelFeature("25216", 9, 1, "ONT", imSquare(106.955, 11.809)), `"DienTich"`, `"SoGCN":"A 1","DienTich"`, 1),
 		strings.Replace(parcelFeature("25216", 9, 1, "ONT", imSquare(106.956, 11.809)), `"DienTich"`, `"SoGCN":"A 2","DienTich"`, 1))
-	_, err = env.st.Import(ctx, bytes.NewReader(twins), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace,
+	_, err = env.st.Import(ctx, bytes.NewReader(twins), importer.Options{Layer: "parcels", Mode: importer.ModeReplace,
 		Key: []string{"certificate_no"}, Offline: true})
 	// The person is told which rule refused the rows, not PostgreSQL's own message.
 	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "rule parcels_key") {
@@ -733,7 +762,7 @@ func TestImport_Offline(t *testing.T) {
 	}
 
 	// A replace that commits, its unique key dropped and built again.
-	rep, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace, MaxRejected: -1, ChunkSize: 5, BatchSize: 1, Offline: true})
+	rep, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", Mode: importer.ModeReplace, MaxRejected: -1, ChunkSize: 5, BatchSize: 1, Offline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -747,7 +776,7 @@ func TestImport_Offline(t *testing.T) {
 	}
 
 	// Generic layers share one table: taking it offline would take them all.
-	if _, err := env.st.NewImport(ctx, store.ImportOptions{Layer: "roads", Create: true, Offline: true}); !errors.Is(err, store.ErrInvalid) {
+	if _, err := env.st.NewImport(ctx, importer.Options{Layer: "roads", Create: true, Offline: true}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("offline --create: err = %v, want ErrInvalid", err)
 	}
 }
@@ -777,7 +806,7 @@ func (e *endlessParcels) Read(p []byte) (int, error) {
 func TestImport_UpsertReplaceRevert(t *testing.T) {
 	env := newImportEnv(t)
 	ctx := context.Background()
-	first := env.mustImport(t, "parcels.geojson", store.ImportOptions{Layer: "parcels"})
+	first := env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
 	base := snapshot(t, env.pool)
 
 	// Upsert: one parcel changes its land use, one is new, the rest are unchanged.
@@ -785,7 +814,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 		parcelFeature("25216", 1, 2, "CLN", imSquare(106.952, 11.801)),
 		parcelFeature("25219", 3, 1, "ONT", imSquare(106.992, 11.801)),
 	)
-	res, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	res, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if err != nil || res.Counts.Updated != 1 || res.Counts.Inserted != 1 || res.Counts.Unchanged != 0 {
 		t.Fatalf("upsert: %+v, %v; want 1 updated, 1 inserted", res, err)
 	}
@@ -804,7 +833,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 		t.Errorf("history of the updated parcel: %q, %v; want the old ONT version", histUse, err)
 	}
 	// The same upsert again changes nothing.
-	again, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	again, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if err != nil || again.Counts.Unchanged != 2 || again.Counts.Updated != 0 || again.Counts.Inserted != 0 {
 		t.Errorf("repeated upsert: %+v, %v; want 2 unchanged", again.Counts, err)
 	}
@@ -827,7 +856,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 	}
 
 	// Replace: the layer becomes exactly the file; a reader sees old or new, never a mix.
-	rep, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeReplace})
+	rep, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeReplace})
 	if err != nil || rep.Counts.Deleted != 5 || rep.Counts.Inserted != 2 {
 		t.Fatalf("replace: %+v, %v; want 5 deleted, 2 inserted", rep, err)
 	}
@@ -846,7 +875,7 @@ func TestImport_UpsertReplaceRevert(t *testing.T) {
 	}
 
 	// Revert refuses when someone changed a feature since.
-	up2, err := env.st.Import(ctx, bytes.NewReader(upd), store.ImportOptions{Layer: "parcels", Mode: store.ModeUpsert})
+	up2, err := env.st.Import(ctx, bytes.NewReader(upd), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -870,7 +899,7 @@ func TestImport_CreateLayer(t *testing.T) {
 		 "geometry":{"type":"LineString","coordinates":[[106.9,11.5],[106.91,11.51]]}},
 		{"type":"Feature","properties":{"Tên đường":"Đường Phú Riềng Đỏ","Số làn":2,"Rộng (m)":8,"Có vỉa hè":false,"Ngày":"2025-07-01","x":"y"},
 		 "geometry":{"type":"MultiLineString","coordinates":[[[106.92,11.52],[106.93,11.53]]]}}]}`)
-	res, err := env.st.Import(ctx, bytes.NewReader(data), store.ImportOptions{Layer: "roads", Create: true, Title: "Đường giao thông"})
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "roads", Create: true, Title: "Đường giao thông"})
 	if err != nil || res.Counts.Inserted != 2 || !res.Counts.LayerCreated {
 		t.Fatalf("create: %+v, %v", res, err)
 	}
@@ -891,7 +920,7 @@ func TestImport_CreateLayer(t *testing.T) {
 		t.Errorf("properties = %s, %v", props, err)
 	}
 	// Creating it again is a conflict; appending to it works.
-	if _, err := env.st.NewImport(ctx, store.ImportOptions{Layer: "roads", Create: true}); !errors.Is(err, store.ErrConflict) {
+	if _, err := env.st.NewImport(ctx, importer.Options{Layer: "roads", Create: true}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second create: %v, want ErrConflict", err)
 	}
 	// Revert removes the features and the layer.
@@ -905,8 +934,8 @@ func TestImport_CreateLayer(t *testing.T) {
 
 	// Mixed kinds of geometry cannot make one layer: nothing is created.
 	before := snapshot(t, env.pool)
-	_, err = env.st.Import(ctx, bytes.NewReader(fixture(t, "bad/mixed-geometry-types.geojson")), store.ImportOptions{Layer: "mixed", Create: true})
-	if !errors.Is(err, geo.ErrGeoJSON) || !strings.Contains(err.Error(), "mixed geometry types (1 Point, 1 Polygon)") {
+	_, err = env.st.Import(ctx, bytes.NewReader(fixture(t, "bad/mixed-geometry-types.geojson")), importer.Options{Layer: "mixed", Create: true})
+	if !errors.Is(err, importer.ErrInvalid) || !strings.Contains(err.Error(), "mixed geometry types (1 Point, 1 Polygon)") {
 		t.Errorf("mixed create: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
@@ -916,13 +945,13 @@ func TestImport_DryRunAndCancel(t *testing.T) {
 	env := newImportEnv(t)
 	ctx := context.Background()
 	before := snapshot(t, env.pool)
-	res, err := env.st.Import(ctx, bytes.NewReader(fixture(t, "parcels.geojson")), store.ImportOptions{Layer: "parcels", DryRun: true})
-	if err != nil || res.State != store.StateValidated || res.Counts.Inserted != 5 {
+	res, err := env.st.Import(ctx, bytes.NewReader(fixture(t, "parcels.geojson")), importer.Options{Layer: "parcels", DryRun: true})
+	if err != nil || res.State != importer.StateValidated || res.Counts.Inserted != 5 {
 		t.Fatalf("dry run: %+v, %v", res, err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
 	rec, _ := env.st.ImportRecord(ctx, res.ID)
-	if rec.State != store.StateValidated {
+	if rec.State != importer.StateValidated {
 		t.Errorf("dry run recorded as %s", rec.State)
 	}
 
@@ -937,15 +966,15 @@ func TestImport_DryRunAndCancel(t *testing.T) {
 		// The reader is blocked; like an HTTP server dropping the request, close it.
 		pw.CloseWithError(context.Canceled)
 	}()
-	_, err = env.st.Import(cctx, pr, store.ImportOptions{Layer: "parcels"})
+	_, err = env.st.Import(cctx, pr, importer.Options{Layer: "parcels"})
 	pw.Close()
 	var ie *store.ImportError
-	if !errors.As(err, &ie) || ie.State != store.StateCancelled {
+	if !errors.As(err, &ie) || ie.State != importer.StateCancelled {
 		t.Fatalf("cancelled: %v, want an ImportError in state cancelled", err)
 	}
 	sameSnapshot(t, before, snapshot(t, env.pool))
 	rec, _ = env.st.ImportRecord(ctx, ie.ID)
-	if rec.State != store.StateCancelled {
+	if rec.State != importer.StateCancelled {
 		t.Errorf("cancelled import recorded as %s", rec.State)
 	}
 }
@@ -959,7 +988,7 @@ func TestImportRecords_Interrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := env.st.ImportRecord(ctx, id)
-	if err != nil || rec.State != store.StateFailed || !strings.Contains(rec.Error, "interrupted") {
+	if err != nil || rec.State != importer.StateFailed || !strings.Contains(rec.Error, "interrupted") {
 		t.Errorf("record = %+v, %v; want failed as interrupted", rec, err)
 	}
 	list, err := env.st.ImportRecords(ctx, store.ImportQuery{Layer: "parcels"})
@@ -969,4 +998,586 @@ func TestImportRecords_Interrupted(t *testing.T) {
 	if _, err := env.st.ImportRecord(ctx, 987654); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown import: %v, want ErrNotFound", err)
 	}
+}
+
+// A file cannot slip oversized values into a layer: every attribute value is bounded
+// (MaxValueBytes, 64 KiB unless the import says otherwise), and a feature with a larger one is
+// rejected, naming the attribute and the size.
+func TestImport_ValueSizeBound(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	big := strings.Repeat("Ấp 1, ", 20000) // 160,000 bytes
+	data := features(
+		strings.Replace(parcelFeature("25216", 8, 1, "ONT", imSquare(106.955, 11.805)), `"DienTich"`, `"DiaChi":"`+big+`","DienTich"`, 1),
+		parcelFeature("25216", 8, 2, "ONT", imSquare(106.956, 11.805)))
+	before := snapshot(t, env.pool)
+	_, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) || ie.Result.Counts.ByCode["value_too_large"] != 1 {
+		t.Fatalf("a 160,000-byte address: %v, want the feature rejected as value_too_large", err)
+	}
+	e := ie.Result.Report[0]
+	if e.Index != 0 || e.Key != "25216/8/1" || e.Field != "address" || !strings.Contains(e.Reason, "a value of 160000 bytes, more than the 65536 allowed") {
+		t.Errorf("entry = %+v, want feature 0 [25216/8/1], address, its size and the bound", e)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+	// The bound is the import's to set.
+	res, err := env.st.Import(ctx, bytes.NewReader(data), importer.Options{Layer: "parcels", MaxValueBytes: 200 << 10})
+	if err != nil || res.Counts.Inserted != 2 {
+		t.Fatalf("with a 200 KiB bound: %+v, %v; want both inserted", res, err)
+	}
+	if _, err := env.st.NewImport(ctx, importer.Options{Layer: "parcels", MaxValueBytes: -1}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a negative bound: %v, want ErrInvalid", err)
+	}
+	// Generic layers too, objects and arrays included.
+	gen := []byte(`{"type":"FeatureCollection","features":[
+		{"type":"Feature","properties":{"ten":"a","ghi_chu":["` + strings.Repeat("x", 70000) + `"]},"geometry":{"type":"Point","coordinates":[106.9,11.5]}},
+		{"type":"Feature","properties":{"ten":"b"},"geometry":{"type":"Point","coordinates":[106.9,11.5]}}]}`)
+	_, err = env.st.Import(ctx, bytes.NewReader(gen), importer.Options{Layer: "wells", Create: true})
+	if !errors.As(err, &ie) || ie.Result.Counts.ByCode["value_too_large"] != 1 || ie.Result.Report[0].Field != "ghi_chu" {
+		t.Errorf("a 70,000-byte array in a new layer: %v, want it rejected as value_too_large", err)
+	}
+}
+
+// Every column of a layer table (and of its history) that is not one of the layer's attributes
+// is a name gisd uses itself: importer.Reserved must know it, or a layer created from a file
+// could get an attribute that collides with it.
+func TestImport_ReservedNamesCoverTheLayerTables(t *testing.T) {
+	url := storetest.Migrated(t)
+	st, pool := storetest.Store(t, url), storetest.Pool(t, url)
+	ctx := context.Background()
+	attrs := map[string]bool{}
+	for _, l := range st.Catalog().Layers() {
+		for _, a := range l.Attributes {
+			attrs[a.Name] = true
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT DISTINCT attname FROM pg_attribute
+		WHERE attrelid IN ('parcels'::regclass, 'admin_units'::regclass, 'constructions'::regclass, 'layer_features'::regclass,
+		                   'parcels_history'::regclass, 'admin_units_history'::regclass, 'constructions_history'::regclass,
+		                   'layer_features_history'::regclass)
+		  AND attnum > 0 AND NOT attisdropped ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var system []string
+	for _, c := range cols {
+		if !attrs[c] {
+			system = append(system, c)
+			if !importer.Reserved(c) {
+				t.Errorf("column %s of a layer table is not an attribute, and importer.Reserved does not know it", c)
+			}
+		}
+	}
+	if len(system) < 8 {
+		t.Errorf("system columns %v: expected the bookkeeping columns of the layer tables", system)
+	}
+	for _, name := range []string{"id", "geometry"} {
+		if !importer.Reserved(name) {
+			t.Errorf("%s is what the OGC API and CQL2 call a feature's own member; it must be reserved", name)
+		}
+	}
+}
+
+// bigRing is a ring of n positions around (x, y), some 5 km across like a commune's boundary: a
+// smooth curve, valid.
+func bigRing(n int, x, y float64) []float64 {
+	pts := make([]float64, 0, 2*n+2)
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		r := 0.02 * (1 + 0.3*math.Sin(7*a))
+		pts = append(pts, x+r*math.Cos(a), y+r*math.Sin(a))
+	}
+	return append(pts, pts[0], pts[1])
+}
+
+func polygonJSON(rings ...[]float64) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"Polygon","coordinates":[`)
+	for k, pts := range rings {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for i := 0; i < len(pts); i += 2 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "[%s,%s]", strconv.FormatFloat(pts[i], 'f', -1, 64), strconv.FormatFloat(pts[i+1], 'f', -1, 64))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// Validity is decided in O(n log n): geo proves a valid ring of 200,000 positions without
+// PostGIS, and what PostGIS still repairs it repairs with the structure method, while a ring
+// that meets itself too often to repair cheaply is rejected without ever reaching ST_MakeValid
+// (whose cost grows far faster than the crossings: such rings ran for minutes, or exhausted
+// the server's memory).
+func TestImport_LargeAndTangledRings(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	res, err := env.st.Import(ctx, bytes.NewReader(features(parcelFeature("25216", 9, 1, "ONT", polygonJSON(bigRing(200000, 106.955, 11.805))))),
+		importer.Options{Layer: "parcels"})
+	if err != nil || res.Counts.Inserted != 1 {
+		t.Fatalf("a valid ring of 200,000 positions: %+v, %v", res, err)
+	}
+	if res.Counts.Unproven != 0 {
+		t.Errorf("%d geometries checked by PostGIS, want 0: geo proves a valid ring of any size", res.Counts.Unproven)
+	}
+
+	// Two overlapping parts: repaired into their union (the default method of ST_MakeValid
+	// would keep only what they do not share).
+	overlap := `{"type":"MultiPolygon","coordinates":[[[[106.950,11.810],[106.952,11.810],[106.952,11.812],[106.950,11.812],[106.950,11.810]]],
+		[[[106.951,11.811],[106.953,11.811],[106.953,11.813],[106.951,11.813],[106.951,11.811]]]]}`
+	res, err = env.st.Import(ctx, bytes.NewReader(features(parcelFeature("25216", 9, 2, "ONT", overlap))), importer.Options{Layer: "parcels"})
+	if err != nil || res.Counts.Repaired != 1 || res.Counts.Unproven != 1 {
+		t.Fatalf("overlapping parts: %+v, %v; want repaired", res, err)
+	}
+	var ratio float64
+	if err := env.pool.QueryRow(ctx, `SELECT ST_Area(geom) / ST_Area(ST_MakeEnvelope(106.950, 11.810, 106.952, 11.812, 4326)) FROM parcels
+		WHERE sheet_no = 9 AND parcel_no = 2`).Scan(&ratio); err != nil || math.Abs(ratio-1.75) > 1e-6 {
+		t.Errorf("repaired area = %.4f squares (%v), want 1.75: the union of the parts", ratio, err)
+	}
+
+	// A scribble of 150 positions meets itself about 2,000 times: rejected as too tangled to
+	// repair, without asking ST_MakeValid.
+	rng := rand.New(rand.NewPCG(3, 14))
+	var scribble []float64
+	for range 150 {
+		scribble = append(scribble, 106.95+1e-3*rng.Float64(), 11.82+1e-3*rng.Float64())
+	}
+	scribble = append(scribble, scribble[0], scribble[1])
+	before := snapshot(t, env.pool)
+	_, err = env.st.Import(ctx, bytes.NewReader(features(parcelFeature("25216", 9, 3, "ONT", polygonJSON(scribble)))), importer.Options{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) || len(ie.Result.Report) != 1 || ie.Result.Report[0].Code != "invalid_geometry" ||
+		!strings.Contains(ie.Result.Report[0].Reason, "too tangled to repair automatically") {
+		t.Fatalf("a scribble: %v, want it rejected as too tangled to repair", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+
+	// A ring of 200,000 positions with 25,000 small loops: rejected the same way, quickly.
+	var loops []float64
+	for i := range 200000 {
+		a := 2 * math.Pi * float64(i) / 200000
+		switch i % 8 {
+		case 3:
+			a += 4 * math.Pi / 200000
+		case 5:
+			a -= 4 * math.Pi / 200000
+		}
+		loops = append(loops, 106.955+5e-4*math.Cos(a), 11.83+5e-4*math.Sin(a))
+	}
+	loops = append(loops, loops[0], loops[1])
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	_, err = env.st.Import(tctx, bytes.NewReader(features(parcelFeature("25216", 9, 4, "ONT", polygonJSON(loops)))), importer.Options{Layer: "parcels"})
+	if !errors.As(err, &ie) || len(ie.Result.Report) != 1 || !strings.Contains(ie.Result.Report[0].Reason, "too tangled to repair automatically") {
+		t.Fatalf("a ring with 25,000 loops: %v, want it rejected as too tangled to repair", err)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+}
+
+// parcelGrid is n parcels on sheets from sheet, 100 to a sheet, each a small square.
+func parcelGrid(n, sheet int, lu string) []byte {
+	fs := make([]string, n)
+	for i := range n {
+		fs[i] = parcelFeature("25216", sheet+i/100, 1+i%100, lu, imSquare(106.90+float64(i%200)*0.0006, 11.70+float64(i/200)*0.0006))
+	}
+	return features(fs...)
+}
+
+// An upsert costs a probe per feature, not a scan of the layer per feature: 2,000 parcels
+// upserted into a layer of 40,000 (which took about 16 s when every staged feature was compared
+// with every row) take a second or two, in one statement per chunk.
+func TestImport_UpsertIsLinear(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	if _, err := env.st.Import(ctx, bytes.NewReader(parcelGrid(40000, 100, "ONT")), importer.Options{Layer: "parcels"}); err != nil {
+		t.Fatal(err)
+	}
+	// Half of them change, a hundred are new.
+	var fs []string
+	for i := range 2000 {
+		lu := "ONT"
+		if i%2 == 0 {
+			lu = "CLN"
+		}
+		no := 1 + i%100
+		if i >= 1900 {
+			no += 100 // not in the layer yet
+		}
+		fs = append(fs, parcelFeature("25216", 100+i/100, no, lu, imSquare(106.90+float64(i%200)*0.0006, 11.70+float64(i/200)*0.0006)))
+	}
+	start := time.Now()
+	res, err := env.st.Import(ctx, bytes.NewReader(features(fs...)), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Counts; c.Updated != 950 || c.Unchanged != 950 || c.Inserted != 100 {
+		t.Errorf("counts = %+v, want 950 updated, 950 unchanged, 100 inserted", c)
+	}
+	t.Logf("upsert of 2,000 into 40,000: %v (%v)", took, res.Counts.Timings)
+	if took > 8*time.Second {
+		t.Errorf("upsert of 2,000 parcels into a layer of 40,000 took %v: it compares every feature with every row", took)
+	}
+}
+
+// A cancelled import stops its work on the server too, not only in gisd: here the import waits
+// for a lock another session holds, and once it is cancelled its backend stops waiting (with
+// the client gone, PostgreSQL would otherwise wait, then write, until the lock was released).
+func TestImport_CancelStopsTheServerWork(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	env.mustImport(t, "parcels.geojson", importer.Options{Layer: "parcels"})
+	locker, err := env.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Rollback(ctx)
+	if _, err := locker.Exec(ctx, `LOCK TABLE parcels IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.st.Import(ictx, bytes.NewReader(parcelGrid(500, 300, "ONT")), importer.Options{Layer: "parcels", Mode: importer.ModeUpsert})
+		done <- err
+	}()
+	pid := storetest.WaitRow(t, env.pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%imp_stage%'`)
+	cancel()
+	select {
+	case err := <-done:
+		var ie *store.ImportError
+		if !errors.As(err, &ie) || ie.State != importer.StateCancelled {
+			t.Errorf("cancelled import: %v, want state cancelled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cancelled import did not return")
+	}
+	storetest.WaitRow(t, env.pool, "the import's backend to stop waiting", `SELECT 1 WHERE NOT EXISTS (
+		SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock')`, pid)
+}
+
+// lockImportJobClass is the advisory lock class a running import holds (store's lockImportJob).
+const lockImportJobClass = 7318006
+
+// orphan is what a gisd instance that died leaves behind when its connection to the database
+// does not die with it (a host that lost power, a network that went away): a record that says
+// running, and a backend holding the import's lock and a lock on the layer.
+func orphan(t *testing.T, env *importEnv, lease string) (id int64, conn *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	if err := env.pool.QueryRow(ctx, `INSERT INTO imports (layer_id, mode, state, lease_until)
+		VALUES ('parcels', 'append', 'running', now() + $1::interval) RETURNING id`, lease).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, env.pool.Config().ConnConfig.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	for _, q := range []string{`BEGIN`, `SELECT pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, `LOCK TABLE parcels IN SHARE MODE`} {
+		args := []any{lockImportJobClass, id}
+		if !strings.Contains(q, "$1") {
+			args = nil
+		}
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id, conn
+}
+
+// An import whose instance died stays "running" only until its lease runs out: then any
+// instance marks it failed and stops its backend, which lets go of the layer.
+func TestImport_LeaseRunsOut(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	id, conn := orphan(t, env, "-1 second")
+	rec, err := env.st.ImportRecord(ctx, id)
+	if err != nil || rec.State != importer.StateFailed || !strings.Contains(rec.Error, "stopped renewing its lease") || rec.FinishedAt == nil {
+		t.Fatalf("record = %+v, %v; want failed: its instance stopped renewing its lease", rec, err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Error("the dead import's backend still runs")
+	}
+	// The layer is free again.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := env.pool.Exec(wctx, `UPDATE parcels SET address = address WHERE false`); err != nil {
+		t.Errorf("the layer is still locked: %v", err)
+	}
+	// A record whose lease is still good is left alone.
+	live, _ := orphan(t, env, "1 hour")
+	if n, err := env.st.ReapImports(ctx); err != nil || n != 0 {
+		t.Errorf("reap with a live lease: %d, %v; want nothing reaped", n, err)
+	}
+	if rec, _ := env.st.ImportRecord(ctx, live); rec.State != importer.StateRunning {
+		t.Errorf("an import with a live lease is %s, want running", rec.State)
+	}
+}
+
+// Another instance can cancel an import: a dead one at once (its backend stopped), a live one
+// by asking the instance running it, which stops within a third of its lease; and an instance
+// whose record was settled by another (its lease lost) cannot commit.
+func TestImport_CancelFromAnotherInstance(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	url := env.pool.Config().ConnConfig.ConnString()
+	other := storetest.Store(t, url) // a second gisd instance on the same database
+
+	// Dead: cancelled at once, its backend stopped.
+	id, conn := orphan(t, env, "-1 second")
+	if cr, err := other.CancelImport(ctx, id); err != nil || !cr.Cancelled || cr.State != importer.StateCancelled {
+		t.Fatalf("cancel a dead import: %+v, %v; want cancelled", cr, err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Error("the cancelled import's backend still runs")
+	}
+	if rec, _ := env.st.ImportRecord(ctx, id); rec.State != importer.StateCancelled || rec.FinishedAt == nil {
+		t.Errorf("record after cancelling = %+v, want cancelled with a finish time", rec)
+	}
+
+	// Live: the instance running it is asked, and cancels.
+	start := func(t *testing.T) (*store.Import, chan error) {
+		im, err := env.st.NewImport(ctx, importer.Options{Layer: "parcels", Lease: 600 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write([]byte(`{"type":"FeatureCollection","features":[` + parcelFeature("25216", 9, 1, "ONT", imSquare(106.955, 11.805))))
+			<-im.Stopping() // an upload is dropped when its import stops
+			pw.CloseWithError(io.ErrUnexpectedEOF)
+		}()
+		done := make(chan error, 1)
+		go func() { _, err := im.Run(ctx, pr); done <- err }()
+		storetest.WaitRow(t, env.pool, "the import to start", `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, lockImportJobClass, im.ID())
+		return im, done
+	}
+	outcome := func(t *testing.T, done chan error) *store.ImportError {
+		t.Helper()
+		select {
+		case err := <-done:
+			var ie *store.ImportError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Run = %v, want an *ImportError", err)
+			}
+			return ie
+		case <-time.After(20 * time.Second):
+			t.Fatal("the import did not stop")
+		}
+		return nil
+	}
+	before := snapshot(t, env.pool)
+	im, done := start(t)
+	time.Sleep(time.Second) // longer than the lease: renewals keep it
+	if n, err := other.ReapImports(ctx); err != nil || n != 0 {
+		t.Errorf("reap while the import renews its lease: %d, %v; want nothing reaped", n, err)
+	}
+	if cr, err := other.CancelImport(ctx, im.ID()); err != nil || !cr.Requested {
+		t.Errorf("cancel a live import elsewhere: %+v, %v; want it asked to cancel", cr, err)
+	}
+	if ie := outcome(t, done); ie.State != importer.StateCancelled {
+		t.Errorf("the import asked to cancel ended %s, want cancelled", ie.State)
+	}
+	if rec, _ := env.st.ImportRecord(ctx, im.ID()); rec.State != importer.StateCancelled {
+		t.Errorf("record = %s, want cancelled", rec.State)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+
+	// Settled by another instance while it runs (as a reaper does when the lease runs out):
+	// the import stops and commits nothing.
+	im, done = start(t)
+	if _, err := env.pool.Exec(ctx, `UPDATE imports SET state = 'failed', error = 'settled elsewhere' WHERE id = $1`, im.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if ie := outcome(t, done); !strings.Contains(ie.Msg, "lease ran out") {
+		t.Errorf("an import whose record was settled elsewhere ended %+v, want it stopped for its lost lease", ie)
+	}
+	if rec, _ := env.st.ImportRecord(ctx, im.ID()); rec.State != importer.StateFailed || rec.Error != "settled elsewhere" {
+		t.Errorf("record = %s %q, want what the other instance wrote", rec.State, rec.Error)
+	}
+	sameSnapshot(t, before, snapshot(t, env.pool))
+}
+
+// slowReader hands out data in two halves with a pause between them.
+type slowReader struct {
+	data  []byte
+	pause time.Duration
+	half  bool
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := len(r.data)
+	if !r.half {
+		n, r.half = len(r.data)/2, true
+	} else if r.pause > 0 {
+		time.Sleep(r.pause)
+		r.pause = 0
+	}
+	n = copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// Every time an import record shows is the database's clock at that moment: finished_at is when
+// the import finished, after it started by as long as it took (it was the start of the import's
+// transaction), for every outcome; the lease is gone once it finished; a revert's time comes
+// after the finish.
+func TestImportRecord_Timestamps(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	const pause = 400 * time.Millisecond
+	check := func(t *testing.T, id int64, wantState string, took time.Duration) store.ImportRecord {
+		t.Helper()
+		rec, err := env.st.ImportRecord(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var now time.Time
+		if err := env.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+			t.Fatal(err)
+		}
+		if rec.State != wantState || rec.FinishedAt == nil {
+			t.Fatalf("record %s finished %v, want %s with a finish time", rec.State, rec.FinishedAt, wantState)
+		}
+		if d := rec.FinishedAt.Sub(rec.StartedAt); d < took || rec.FinishedAt.After(now) {
+			t.Errorf("%s: started %v, finished %v (%v later; the clock says %v now): want at least %v later, not in the future",
+				wantState, rec.StartedAt, rec.FinishedAt, d, now, took)
+		}
+		if rec.LeaseUntil != nil {
+			t.Errorf("%s: a finished import keeps a lease until %v", wantState, rec.LeaseUntil)
+		}
+		var c importer.Counts
+		if err := json.Unmarshal(rec.Counts, &c); err != nil {
+			t.Fatal(err)
+		}
+		if ms := time.Duration(c.Millis) * time.Millisecond; ms < took || ms > rec.FinishedAt.Sub(rec.StartedAt)+time.Second {
+			t.Errorf("%s: counts.ms = %v for an import that took %v", wantState, ms, rec.FinishedAt.Sub(rec.StartedAt))
+		}
+		return rec
+	}
+	data := fixture(t, "parcels.geojson")
+	res, err := env.st.Import(ctx, &slowReader{data: data, pause: pause}, importer.Options{Layer: "parcels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := check(t, res.ID, importer.StateCommitted, pause)
+	res, err = env.st.Import(ctx, &slowReader{data: data, pause: pause}, importer.Options{Layer: "parcels", Mode: importer.ModeUpsert, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res.ID, importer.StateValidated, pause)
+	_, err = env.st.Import(ctx, &slowReader{data: data[:len(data)-10], pause: pause}, importer.Options{Layer: "parcels"})
+	var ie *store.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("truncated: %v", err)
+	}
+	check(t, ie.ID, importer.StateFailed, pause)
+
+	// The revert's time, by the same clock, after the finish.
+	if _, err := env.st.RevertImport(ctx, committed.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	var later bool
+	if err := env.pool.QueryRow(ctx, `SELECT (counts -> 'reverted' ->> 'at')::timestamptz, (counts -> 'reverted' ->> 'at')::timestamptz <= clock_timestamp()
+		FROM imports WHERE id = $1`, committed.ID).Scan(&at, &later); err != nil {
+		t.Fatal(err)
+	}
+	if at.Before(*committed.FinishedAt) || !later {
+		t.Errorf("reverted at %v, finished %v: want the revert after the finish and not in the future", at, committed.FinishedAt)
+	}
+
+	// The demo's record too: loading it takes a while, which its finish time must show.
+	demo := storetest.Pool(t, storetest.Demo(t))
+	var took time.Duration
+	if err := demo.QueryRow(ctx, `SELECT finished_at - started_at FROM imports WHERE mode = 'demo'`).Scan(&took); err != nil || took <= 0 {
+		t.Errorf("the demo's record: finished %v after it started (%v), want later", took, err)
+	}
+}
+
+// pacedReader hands out data a piece at a time, pausing between pieces, so that an import of it
+// runs long enough to be watched.
+type pacedReader struct {
+	data  []byte
+	piece int
+	pause time.Duration
+}
+
+func (r *pacedReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.pause)
+	n := copy(p[:min(len(p), r.piece)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// A replace swaps the layer atomically: a reader running all through it sees the whole old
+// layer, then the whole new one, never a mix nor an empty layer, while the replace deletes the
+// old rows and writes the new ones chunk by chunk.
+func TestImport_ReplaceIsAtomicForReaders(t *testing.T) {
+	env := newImportEnv(t)
+	ctx := context.Background()
+	old, err := env.st.Import(ctx, bytes.NewReader(parcelGrid(1000, 100, "ONT")), importer.Options{Layer: "parcels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := parcelGrid(1500, 500, "CLN")
+	im, err := env.st.NewImport(ctx, importer.Options{Layer: "parcels", Mode: importer.ModeReplace, ChunkSize: 100, BatchSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := im.Run(ctx, &pacedReader{data: data, piece: len(data) / 60, pause: 25 * time.Millisecond})
+		done <- err
+	}()
+	var reads, midway int
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		chunksWritten := im.Progress().Read >= 300 // the old rows deleted, new ones written meanwhile
+		var n, fromOld, fromNew int
+		if err := env.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE import_id = $1), count(*) FILTER (WHERE import_id = $2)
+			FROM parcels`, old.ID, im.ID()).Scan(&n, &fromOld, &fromNew); err != nil {
+			t.Fatal(err)
+		}
+		if !(n == 1000 && fromOld == 1000) && !(n == 1500 && fromNew == 1500) {
+			t.Fatalf("a reader saw %d parcels, %d of the old layer and %d of the new: a mix", n, fromOld, fromNew)
+		}
+		reads++
+		if chunksWritten && !finished {
+			midway++
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if midway < 3 {
+		t.Errorf("%d reads, %d of them while the replace was writing: the reader did not watch it", reads, midway)
+	}
+	t.Logf("%d reads, %d while the replace was writing", reads, midway)
 }

@@ -15,13 +15,16 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store"
 )
 
 const importUsage = `gisd import --layer LAYER --file F|- [--srid N] [--mode append|replace|upsert] [--key f1,f2,...]
             [--map SourceField=attribute ...] [--dry-run] [--strict] [--create --title T] [--max-rejected N]
-            [--offline]
+            [--max-value-bytes N] [--offline]
 gisd import revert ID     restore the layer as it was before import ID
+gisd import cancel ID     cancel import ID, running elsewhere (or on a gisd that died)
 gisd import show ID       an import's record and full report
 gisd import list          recent imports
 
@@ -60,7 +63,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s := newSettings("import", importUsage)
 	s.fs.SetOutput(stderr)
 	var db dbSettings
-	var opt store.ImportOptions
+	var opt importer.Options
 	var file, key string
 	var reportLines int
 	var asJSON bool
@@ -69,7 +72,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.String(&opt.Layer, "layer", "", "", "the layer to import into (required); for list, only its imports")
 	s.String(&file, "file", "", "", "the GeoJSON file, - for standard input (required)")
 	s.Int(&opt.SRID, "srid", "", 0, "EPSG code of the coordinates (default: the file's crs member, else 4326)")
-	s.String(&opt.Mode, "mode", "", store.ModeAppend, "append, upsert or replace")
+	s.String(&opt.Mode, "mode", "", importer.ModeAppend, "append, upsert or replace")
 	s.String(&key, "key", "", "", "comma-separated attributes identifying a feature (default: the layer's natural key)")
 	s.fs.Var(maps, "map", "SourceField=attribute, repeatable: map a field of the file to an attribute")
 	s.Bool(&opt.DryRun, "dry-run", "", false, "validate and report, write nothing")
@@ -78,6 +81,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.Bool(&opt.Offline, "offline", "", false, "lock the layer while loading and build its indexes at the end (faster; the layer is unavailable meanwhile)")
 	s.String(&opt.Title, "title", "", "", "title of the layer --create makes")
 	s.Int(&opt.MaxRejected, "max-rejected", "", 0, "commit the accepted features when at most N are rejected (-1: any number)")
+	s.Int(&opt.MaxValueBytes, "max-value-bytes", "", importer.DefaultMaxValueBytes, "reject a feature with an attribute value longer than N bytes")
 	s.Int(&reportLines, "report", "", 20, "report entries to print (show prints all)")
 	s.Bool(&asJSON, "json", "", false, "show/list: print JSON")
 	rest, err := db.parse(s, args)
@@ -97,7 +101,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if opt.MaxRejected < -1 {
 			return usagef("--max-rejected %d: want -1 (any number) or a count", opt.MaxRejected)
 		}
-	case "revert", "show":
+	case "revert", "show", "cancel":
 		if len(rest) != 2 {
 			return usagef("%s takes one import id", action)
 		}
@@ -109,7 +113,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("list takes no argument")
 		}
 	default:
-		return usagef("unknown action %q: want revert, show or list (or flags to import)", action)
+		return usagef("unknown action %q: want revert, show, cancel or list (or flags to import)", action)
 	}
 	st, err := db.openCurrent(ctx, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
@@ -131,6 +135,19 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprint(stdout, "; the layer it created was removed")
 		}
 		fmt.Fprintln(stdout)
+		return nil
+	case "cancel":
+		cr, err := st.CancelImport(ctx, id)
+		switch {
+		case err != nil:
+			return err
+		case cr.Cancelled:
+			fmt.Fprintf(stdout, "import %d cancelled (the gisd running it had stopped); nothing was written\n", id)
+		case cr.Requested:
+			fmt.Fprintf(stdout, "import %d: the gisd running it was asked to cancel it; gisd import show %d says when it has\n", id, id)
+		default:
+			return fmt.Errorf("import %d is %s, not running: nothing to cancel (gisd import revert %d undoes a committed one)", id, cr.State, id)
+		}
 		return nil
 	case "show":
 		rec, err := st.ImportRecord(ctx, id)
@@ -171,7 +188,15 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	im, err := st.NewImport(ctx, opt)
 	if err != nil {
-		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		var oe *importer.OptionError
+		switch {
+		case errors.As(err, &oe):
+			return usagef("%s: %s", flagName(oe.Option), oe.Msg)
+		case errors.Is(err, store.ErrNotFound):
+			return usagef("%v (--create makes a new layer from the file)", err)
+		case errors.Is(err, store.ErrConflict) && opt.Create:
+			return usagef("%v; import into it without --create", err)
+		case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrConflict):
 			return &usageError{err}
 		}
 		return err
@@ -186,12 +211,28 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		var ie *store.ImportError
 		if errors.As(err, &ie) && ie.Result != nil {
 			printResult(stdout, ie.Result, reportLines)
-			return fmt.Errorf("import %d %s: %s", ie.ID, ie.State, ie.Msg)
+			return fmt.Errorf("import %d %s: %s%s", ie.ID, ie.State, ie.Msg, importHint(err))
 		}
 		return err
 	}
 	printResult(stdout, res, reportLines)
 	return nil
+}
+
+// flagName is the flag of an import option ("max_rejected" is --max-rejected).
+func flagName(option string) string { return "--" + strings.ReplaceAll(option, "_", "-") }
+
+// importHint says, in this command's words, what would get a failed import through.
+func importHint(err error) string {
+	if srid, mismatch := geo.SuggestSRID(err); srid != 0 {
+		return fmt.Sprintf("; use --srid %d", srid)
+	} else if mismatch {
+		return "; give their CRS with --srid (9212 for VN-2000 / TM-3 106-15, Bình Phước)"
+	}
+	if errors.Is(err, store.ErrTooManyRejected) {
+		return "; --max-rejected N commits the accepted features when at most N are rejected"
+	}
+	return ""
 }
 
 func cliActor() string {
@@ -202,13 +243,13 @@ func cliActor() string {
 }
 
 // printResult prints counts and the first n report entries.
-func printResult(w io.Writer, res *store.ImportResult, n int) {
+func printResult(w io.Writer, res *importer.Result, n int) {
 	c := res.Counts
 	fmt.Fprintf(w, "import %d %s: %d read, %d accepted, %d rejected, %d repaired, %d warnings",
 		res.ID, res.State, c.Read, c.Accepted, c.Rejected, c.Repaired, c.Warnings)
-	if res.State == store.StateCommitted || res.State == store.StateValidated {
+	if res.State == importer.StateCommitted || res.State == importer.StateValidated {
 		verb := ""
-		if res.State == store.StateValidated {
+		if res.State == importer.StateValidated {
 			verb = "would be "
 		}
 		fmt.Fprintf(w, "; %s%d inserted, %d updated, %d unchanged, %d deleted", verb, c.Inserted, c.Updated, c.Unchanged, c.Deleted)
@@ -225,11 +266,14 @@ func printResult(w io.Writer, res *store.ImportResult, n int) {
 		fmt.Fprintln(w, "  "+entryLine(e))
 	}
 	if c.Truncated {
-		fmt.Fprintf(w, "  (the stored report holds the first %d entries; counts by code: %v)\n", store.MaxReportEntries, c.ByCode)
+		fmt.Fprintf(w, "  (the stored report holds the first %d entries; counts by code: %v)\n", importer.MaxReportEntries, c.ByCode)
+	}
+	if c.ByCode["field_ignored"] > 0 {
+		fmt.Fprintln(w, "  (fields that are not attributes of the layer are imported with --map Field=attribute)")
 	}
 }
 
-func entryLine(e store.ReportEntry) string {
+func entryLine(e importer.Entry) string {
 	where := "file"
 	if e.Index >= 0 {
 		where = fmt.Sprintf("feature %d", e.Index)
@@ -254,7 +298,7 @@ func printRecord(w io.Writer, r store.ImportRecord, asJSON bool) error {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)
 	}
 	fmt.Fprintf(w, "  counts: %s\n", r.Counts)
-	var entries []store.ReportEntry
+	var entries []importer.Entry
 	_ = json.Unmarshal(r.Report, &entries)
 	for _, e := range entries {
 		fmt.Fprintln(w, "  "+entryLine(e))
@@ -333,7 +377,7 @@ func (p *progress) stop() {
 	p.wg.Wait()
 }
 
-func bar(pr store.ImportProgress, size int64) string {
+func bar(pr importer.Progress, size int64) string {
 	const width = 24
 	fill := 0
 	pct := ""

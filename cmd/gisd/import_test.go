@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,11 +11,65 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dongnai-gis/gisd/store"
+	"github.com/dongnai-gis/gisd/importer"
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
 
 func importPath(name string) string { return filepath.Join("..", "..", "testdata", "import", name) }
+
+// TestMain lets a test run gisd as a process of its own (GISD_TEST_RUN holds the arguments,
+// separated by 0x1f), to kill it.
+// runAsGisd makes this test binary run gisd with the arguments in GISD_TEST_RUN (startGisd's
+// child); TestMain calls it first.
+func runAsGisd() {
+	if args := os.Getenv("GISD_TEST_RUN"); args != "" {
+		os.Exit(run(context.Background(), strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+}
+
+// startGisd runs gisd with args in a process of its own.
+func startGisd(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), env...), "GISD_TEST_RUN="+strings.Join(args, "\x1f"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+// An import whose gisd process is killed (no chance to tell the server) stops on the server
+// too: here it waits for a lock another session holds, and once the process is gone its backend
+// stops waiting instead of waiting, then writing, until the lock is released.
+func TestImportCommand_KilledProcessStopsTheServerWork(t *testing.T) {
+	url := storetest.Migrated(t)
+	pool := storetest.Pool(t, url)
+	ctx := context.Background()
+	t.Setenv("DATABASE_URL", url)
+	for _, f := range []string{"communes.geojson", "parcels.geojson"} {
+		layer := map[string]string{"communes.geojson": "admin_units", "parcels.geojson": "parcels"}[f]
+		if code, out, errs := runCmd(t, ctx, "import", "--layer", layer, "--file", importPath(f)); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", f, code, out, errs)
+		}
+	}
+	locker, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Rollback(ctx)
+	if _, err := locker.Exec(ctx, `LOCK TABLE parcels IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	cmd := startGisd(t, []string{"DATABASE_URL=" + url}, "import", "--layer", "parcels", "--mode", "upsert", "--file", importPath("parcels.geojson"))
+	pid := storetest.WaitRow(t, pool, "the import waiting for the lock", `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%imp_stage%'`)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	storetest.WaitRow(t, pool, "the killed import's backend to go", `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid)
+}
 
 func cliCounts(t testing.TB, pool *pgxpool.Pool) map[string]int64 {
 	t.Helper()
@@ -75,6 +130,11 @@ func TestImportCommand(t *testing.T) {
 			}
 		})
 	}
+	// Attribute values are bounded by --max-value-bytes: the fixture's addresses are longer than 10 bytes.
+	if code, out, errs := imp("--layer", "parcels", "--mode", "upsert", "--dry-run", "--max-value-bytes", "10", "--file", importPath("parcels.geojson")); code != 1 ||
+		!strings.Contains(out, "rejected value_too_large: address: a value of") {
+		t.Errorf("--max-value-bytes 10: exit %d\n%s%s", code, out, errs)
+	}
 	// A BOM is fine; a dry run says what would happen and writes nothing.
 	before := cliCounts(t, pool)
 	code, out, errs = imp("--layer", "parcels", "--mode", "upsert", "--dry-run", "--file", importPath("bom.geojson"))
@@ -100,6 +160,9 @@ func TestImportCommand(t *testing.T) {
 	if code, out, _ := imp("list", "--layer", "parcels"); code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "failed") {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
+	if code, _, errs := imp("cancel", id); code != 1 || !strings.Contains(errs, "is committed, not running: nothing to cancel") {
+		t.Errorf("cancel of a committed import: exit %d %s", code, errs)
+	}
 	if code, out, errs := imp("revert", id); code != 0 || !strings.Contains(out, "5 features deleted") {
 		t.Errorf("revert: exit %d\n%s%s", code, out, errs)
 	}
@@ -113,6 +176,7 @@ func TestImportCommand(t *testing.T) {
 		{"--layer", "nope", "--file", importPath("parcels.geojson")},
 		{"--layer", "parcels", "--file", importPath("parcels.geojson"), "--map", "x"},
 		{"revert", "abc"},
+		{"--layer", "parcels", "--file", importPath("parcels.geojson"), "--max-value-bytes", "-5"},
 		{"frobnicate"},
 	} {
 		if code, _, errs := imp(args...); code != 2 {
@@ -137,6 +201,6 @@ func TestBar(t *testing.T) {
 	}
 }
 
-func storeProgress(bytes, read, accepted, rejected int64) store.ImportProgress {
-	return store.ImportProgress{Phase: "reading", Bytes: bytes, Read: read, Accepted: accepted, Rejected: rejected}
+func storeProgress(bytes, read, accepted, rejected int64) importer.Progress {
+	return importer.Progress{Phase: "reading", Bytes: bytes, Read: read, Accepted: accepted, Rejected: rejected}
 }

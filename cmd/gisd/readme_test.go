@@ -585,6 +585,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 func TestMain(m *testing.M) {
+	runAsGisd()
 	// This test binary stands in for gisd, curl, ogrinfo and make in the README's examples.
 	if as := os.Getenv("GISD_README_AS"); as != "" {
 		os.Exit(readmeExec(as, os.Args[1:]))

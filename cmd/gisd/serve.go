@@ -129,6 +129,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer stopListening()
 	listening := make(chan struct{})
 	go func() { _ = st.Listen(listenCtx, listening) }()
+	go st.WatchImports(listenCtx, time.Minute) // imports whose instance died are failed, by any instance
 
 	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, RateLimit: cfg.RateLimit, BasemapURL: cfg.BasemapURL,
 		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl,

@@ -1,12 +1,10 @@
-package geo
+package geojson
 
 import (
 	"bytes"
 	"fmt"
 	"io"
 	"testing"
-
-	"github.com/twpayne/go-geom/encoding/wkb"
 )
 
 // parcelsFixture is n parcels as a GIS office exports them: Vietnamese field names, a
@@ -42,34 +40,6 @@ func BenchmarkDecoder(b *testing.B) {
 				break
 			}
 			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-}
-
-// BenchmarkDecoder_CheckWKB adds what the importer does per feature in Go: check the geometry
-// against the layer and encode it as WKB for COPY.
-func BenchmarkDecoder_CheckWKB(b *testing.B) {
-	data := parcelsFixture(20000)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var f Feature
-	for b.Loop() {
-		d := NewDecoder(bytes.NewReader(data), DecoderOptions{})
-		for {
-			err := d.Next(&f)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			g, _, problem := CheckGeometry(f.Geometry, "MultiPolygon", false)
-			if problem != "" {
-				b.Fatal(problem)
-			}
-			if _, err := wkb.Marshal(g, wkb.NDR); err != nil {
 				b.Fatal(err)
 			}
 		}

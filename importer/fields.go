@@ -1,17 +1,20 @@
-package geo
+package importer
 
 import (
 	"strconv"
 	"time"
+
+	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
 )
 
 // NormalizeFieldName turns a source field name into an attribute name the catalog accepts
-// ([a-z][a-z0-9_]*, at most 63 bytes): Vietnamese diacritics folded (Fold), lower case, every
+// ([a-z][a-z0-9_]*, at most 63 bytes): Vietnamese diacritics folded (geo.Fold), lower case, every
 // run of other characters one '_', no leading or trailing '_', and "f_" in front of a leading
 // digit. "Tên đường" becomes "ten_duong", "SoThuTuThua" "sothututhua", "2020 area" "f_2020_area".
 // It returns "" when nothing is left ("???").
 func NormalizeFieldName(s string) string {
-	folded := Fold(s)
+	folded := geo.Fold(s)
 	b := make([]byte, 0, len(folded))
 	pending := false
 	for i := 0; i < len(folded); i++ {
@@ -62,7 +65,7 @@ type fieldStat struct {
 
 // Add counts one property value. Nulls say nothing about a type and are ignored (but the
 // field is still listed).
-func (t *FieldTypes) Add(p *Property) {
+func (t *FieldTypes) Add(p *geojson.Property) {
 	if t.stats == nil {
 		t.stats = map[string]*fieldStat{}
 	}
@@ -74,21 +77,21 @@ func (t *FieldTypes) Add(p *Property) {
 		t.order = append(t.order, k)
 	}
 	switch p.Kind {
-	case KindNumber:
+	case geojson.KindNumber:
 		if p.IsInt() && fitsInt64(p.Raw) {
 			st.ints++
 		} else {
 			st.floats++
 		}
-	case KindBool:
+	case geojson.KindBool:
 		st.bools++
-	case KindString:
+	case geojson.KindString:
 		if isDate(p.Raw) {
 			st.dates++
 		} else {
 			st.strings++
 		}
-	case KindObject, KindArray:
+	case geojson.KindObject, geojson.KindArray:
 		st.objects++
 	}
 }

@@ -1,4 +1,4 @@
-package geo
+package geojson
 
 import (
 	"bytes"
@@ -6,53 +6,55 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/twpayne/go-geom"
+
+	"github.com/dongnai-gis/gisd/geo"
 )
 
-// ErrGeoJSON is wrapped by every error about input that is not GeoJSON the Decoder can read:
+// ErrInvalid is wrapped by every error about input that is not GeoJSON the Decoder can read:
 // malformed or truncated JSON, a document that is not a FeatureCollection or a sequence of
 // Features, non-finite numbers, text that is not UTF-8, nesting deeper than the limit.
-var ErrGeoJSON = errors.New("invalid GeoJSON")
+var ErrInvalid = errors.New("invalid GeoJSON")
 
-// GeoJSONError says where the input went wrong: the byte offset (counted after any decompression,
+// Error says where the input went wrong: the byte offset (counted after any decompression,
 // BOM included) and the index of the feature being read.
-type GeoJSONError struct {
+type Error struct {
 	Offset  int64
 	Feature int // index of the feature being read; -1 outside the features
 	Msg     string
 	kind    error // a second sentinel (ErrUnknownCRS for a bad crs member), or nil
 }
 
-func (e *GeoJSONError) Error() string { return "geo: " + e.ClientMessage() }
+func (e *Error) Error() string { return e.ClientMessage() }
 
-// ClientMessage says where and what, for the person who sent the file (without the package
-// prefix Error carries for logs).
-func (e *GeoJSONError) ClientMessage() string {
+// ClientMessage says where and what, for the person who sent the file.
+func (e *Error) ClientMessage() string {
 	if e.Feature >= 0 {
 		return fmt.Sprintf("geojson: feature %d (byte %d): %s", e.Feature, e.Offset, e.Msg)
 	}
 	return fmt.Sprintf("geojson: byte %d: %s", e.Offset, e.Msg)
 }
 
-// Unwrap lets errors.Is match ErrGeoJSON and, for a crs member that names an unknown CRS,
+// Unwrap lets errors.Is match ErrInvalid and, for a crs member that names an unknown CRS,
 // ErrUnknownCRS as well.
-func (e *GeoJSONError) Unwrap() []error {
+func (e *Error) Unwrap() []error {
 	if e.kind != nil {
-		return []error{ErrGeoJSON, e.kind}
+		return []error{ErrInvalid, e.kind}
 	}
-	return []error{ErrGeoJSON}
+	return []error{ErrInvalid}
 }
 
 // ReadError is a failure of the underlying reader (a size limit, a broken gzip stream, a client
-// that went away). It is not ErrGeoJSON: the input may be fine, it just did not arrive.
+// that went away). It is not ErrInvalid: the input may be fine, it just did not arrive.
 type ReadError struct {
 	Offset int64
 	Err    error
 }
 
 func (e *ReadError) Error() string {
-	return fmt.Sprintf("geo: geojson: reading input at byte %d: %v", e.Offset, e.Err)
+	return fmt.Sprintf("geojson: reading input at byte %d: %v", e.Offset, e.Err)
 }
 func (e *ReadError) Unwrap() error { return e.Err }
 
@@ -170,7 +172,7 @@ type DecoderOptions struct {
 //
 // A UTF-8 byte order mark is skipped. Anything else — malformed or truncated JSON, NaN,
 // Infinity, numbers outside float64 (1e400), text that is not UTF-8, nesting beyond
-// MaxDepth — is an error wrapping ErrGeoJSON that names the byte offset. Problems confined to
+// MaxDepth — is an error wrapping ErrInvalid that names the byte offset. Problems confined to
 // one feature (no geometry, a geometry that cannot be built) are reported on the Feature for
 // the caller to reject, so one bad feature does not hide the others.
 type Decoder struct {
@@ -189,7 +191,7 @@ type Decoder struct {
 	cur      int // index of the feature being read, -1 outside
 	scratch  []byte
 	stack    []byte
-	crs      CRS
+	crs      geo.CRS
 	hasCRS   bool
 	lateCRS  bool
 	crsBuf   []byte
@@ -225,7 +227,7 @@ func NewDecoder(r io.Reader, opt DecoderOptions) *Decoder {
 }
 
 // CRS returns the CRS named by the legacy "crs" member, if the input had one.
-func (d *Decoder) CRS() (CRS, bool) { return d.crs, d.hasCRS }
+func (d *Decoder) CRS() (geo.CRS, bool) { return d.crs, d.hasCRS }
 
 // LateCRS reports whether the crs member came after the first feature, i.e. too late to have
 // applied to the features already returned. Callers that assumed another CRS must reject the
@@ -284,7 +286,7 @@ func (d *Decoder) Next(f *Feature) (err error) {
 }
 
 func (d *Decoder) failf(format string, args ...any) {
-	panic(stop{&GeoJSONError{Offset: d.Offset(), Feature: d.cur, Msg: fmt.Sprintf(format, args...)}})
+	panic(stop{&Error{Offset: d.Offset(), Feature: d.cur, Msg: fmt.Sprintf(format, args...)}})
 }
 
 // truncated fails at the end of input: with the reader's error if it failed, else as a
@@ -831,17 +833,9 @@ func (d *Decoder) readCRS() {
 	default:
 		d.failf("crs of type %q is not supported (want a named CRS such as urn:ogc:def:crs:EPSG::9212)", v.Type)
 	}
-	c, err := ParseCRS(name)
+	c, err := geo.ParseCRS(name)
 	if err != nil {
-		panic(stop{&GeoJSONError{Offset: d.Offset(), Feature: -1, Msg: "crs member: " + trimGeo(err.Error()), kind: ErrUnknownCRS}})
+		panic(stop{&Error{Offset: d.Offset(), Feature: -1, Msg: "crs member: " + strings.TrimPrefix(err.Error(), "geo: "), kind: geo.ErrUnknownCRS}})
 	}
 	d.crs, d.hasCRS = c, true
-}
-
-func trimGeo(s string) string {
-	const p = "geo: "
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
 }

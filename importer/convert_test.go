@@ -1,4 +1,4 @@
-package store
+package importer
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
 )
 
 // props decodes one feature's properties.
-func props(t *testing.T, js string) *geo.Feature {
+func props(t testing.TB, js string) *geojson.Feature {
 	t.Helper()
-	d := geo.NewDecoder(strings.NewReader(`{"type":"Feature","properties":`+js+`}`), geo.DecoderOptions{})
-	var f geo.Feature
+	d := geojson.NewDecoder(strings.NewReader(`{"type":"Feature","properties":`+js+`}`), geojson.DecoderOptions{})
+	var f geojson.Feature
 	if err := d.Next(&f); err != nil {
 		t.Fatal(err)
 	}
@@ -21,34 +21,33 @@ func props(t *testing.T, js string) *geo.Feature {
 }
 
 func TestConvertValue(t *testing.T) {
-	numeric141 := int32(14<<16|1) + 4 // numeric(14, 1)
 	tests := []struct {
-		col  importColumn
+		col  Column
 		in   string
 		want string // %T:%v of the value, or the problem
 	}{
-		{importColumn{name: "sheet_no", oid: oidInt4}, `12`, "int32:12"},
-		{importColumn{name: "sheet_no", oid: oidInt4}, `"12"`, "int32:12"},
-		{importColumn{name: "sheet_no", oid: oidInt4}, `12.0`, "int32:12"},
-		{importColumn{name: "sheet_no", oid: oidInt4}, `12.5`, "sheet_no: 12.5 is not an integer"},
-		{importColumn{name: "sheet_no", oid: oidInt4}, `"12a"`, `sheet_no: "12a" is not an integer`},
-		{importColumn{name: "sheet_no", oid: oidInt4}, `3000000000`, "sheet_no: 3000000000 is out of range (at most 2147483647)"},
-		{importColumn{name: "storeys", oid: oidInt2}, `40000`, "storeys: 40000 is out of range (at most 32767)"},
-		{importColumn{name: "n", typ: "integer"}, `true`, "n: a boolean, want an integer"},
-		{importColumn{name: "legal_area_m2", oid: oidNumeric, typmod: numeric141}, `1200.5`, "float64:1200.5"},
-		{importColumn{name: "legal_area_m2", oid: oidNumeric, typmod: numeric141}, `"1200.5"`, "float64:1200.5"},
-		{importColumn{name: "legal_area_m2", oid: oidNumeric, typmod: numeric141}, `1e14`, "legal_area_m2: 1e14 is too large (at most 13 digits before the decimal point)"},
-		{importColumn{name: "d", oid: oidDate}, `"15/03/2024"`, "time.Time:2024-03-15"},
-		{importColumn{name: "d", oid: oidDate}, `"hôm qua"`, `d: "hôm qua" is not a date (want YYYY-MM-DD or DD/MM/YYYY)`},
-		{importColumn{name: "b", typ: "boolean"}, `"1"`, "bool:true"},
-		{importColumn{name: "s", oid: oidText}, `"  Tổ 1  "`, "string:Tổ 1"},
-		{importColumn{name: "s", oid: oidText}, `25216`, "string:25216"},
-		{importColumn{name: "s", oid: oidText}, `{"a":1}`, "s: an object, want text"},
-		{importColumn{name: "s", oid: oidText}, `"a\u0000b"`, `s: contains a NUL character (\u0000), which the database cannot store`},
-		{importColumn{name: "j", typ: "json"}, `{"a":"\u0110"}`, `[]uint8:{"a":"\u0110"}`},
+		{Column{Name: "sheet_no", DB: DBInt4}, `12`, "int32:12"},
+		{Column{Name: "sheet_no", DB: DBInt4}, `"12"`, "int32:12"},
+		{Column{Name: "sheet_no", DB: DBInt4}, `12.0`, "int32:12"},
+		{Column{Name: "sheet_no", DB: DBInt4}, `12.5`, "sheet_no: 12.5 is not an integer"},
+		{Column{Name: "sheet_no", DB: DBInt4}, `"12a"`, `sheet_no: "12a" is not an integer`},
+		{Column{Name: "sheet_no", DB: DBInt4}, `3000000000`, "sheet_no: 3000000000 is out of range (at most 2147483647)"},
+		{Column{Name: "storeys", DB: DBInt2}, `40000`, "storeys: 40000 is out of range (at most 32767)"},
+		{Column{Name: "n", Type: "integer"}, `true`, "n: a boolean, want an integer"},
+		{Column{Name: "legal_area_m2", DB: DBNumeric, Precision: 14, Scale: 1}, `1200.5`, "float64:1200.5"},
+		{Column{Name: "legal_area_m2", DB: DBNumeric, Precision: 14, Scale: 1}, `"1200.5"`, "float64:1200.5"},
+		{Column{Name: "legal_area_m2", DB: DBNumeric, Precision: 14, Scale: 1}, `1e14`, "legal_area_m2: 1e14 is too large (at most 13 digits before the decimal point)"},
+		{Column{Name: "d", DB: DBDate}, `"15/03/2024"`, "time.Time:2024-03-15"},
+		{Column{Name: "d", DB: DBDate}, `"hôm qua"`, `d: "hôm qua" is not a date (want YYYY-MM-DD or DD/MM/YYYY)`},
+		{Column{Name: "b", Type: "boolean"}, `"1"`, "bool:true"},
+		{Column{Name: "s", DB: DBText}, `"  Tổ 1  "`, "string:Tổ 1"},
+		{Column{Name: "s", DB: DBText}, `25216`, "string:25216"},
+		{Column{Name: "s", DB: DBText}, `{"a":1}`, "s: an object, want text"},
+		{Column{Name: "s", DB: DBText}, `"a\u0000b"`, `s: contains a NUL character (\u0000), which the database cannot store`},
+		{Column{Name: "j", Type: "json"}, `{"a":"\u0110"}`, `[]uint8:{"a":"\u0110"}`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.col.name+" "+tt.in, func(t *testing.T) {
+		t.Run(tt.col.Name+" "+tt.in, func(t *testing.T) {
 			f := props(t, `{"x":`+tt.in+`}`)
 			v, prob := convertValue(&tt.col, &f.Properties[0])
 			got := ""
@@ -70,10 +69,9 @@ func TestConvertValue(t *testing.T) {
 }
 
 func TestLandUseValue(t *testing.T) {
-	tgt := &importTarget{
-		byName:  map[string]*importColumn{"legal_area_m2": {name: "legal_area_m2", index: 0}},
-		landUse: map[string]landUseCode{"ONT": {}, "CLN": {}, "HNK": {}, "BHK": {legacy: true, replacedBy: "HNK"}, "NHK": {legacy: true, replacedBy: "HNK"}},
-	}
+	s := &Schema{Table: "parcels", Columns: []Column{{Name: "legal_area_m2", DB: DBNumeric}, {Name: "land_use", DB: DBJSON, LandUse: true}},
+		LandUse: map[string]LandUseCode{"ONT": {}, "CLN": {}, "HNK": {}, "BHK": {Legacy: true, ReplacedBy: "HNK"}, "NHK": {Legacy: true, ReplacedBy: "HNK"}}}
+	tgt := newConverter(newMapper(s, nil), nil, DefaultMaxValueBytes)
 	tests := []struct {
 		in, legal string
 		want      string // land_use JSON, or the problem
@@ -91,6 +89,8 @@ func TestLandUseValue(t *testing.T) {
 		{`"XYZ"`, "", `unknown land-use code "XYZ"`, false, ""},
 		{`"ONT:abc"`, "", `land_use: "ONT:abc": area "abc" is not a number`, false, ""},
 		{`[{"code":"ONT","area":-1}]`, "", `land_use: negative area -1 for ONT`, false, ""},
+		{`[{"code":"ONT","area":1e300},{"code":"ONT","area":1e300}]`, "", `land_use: area 1e+300 m² for ONT is larger than the country`, false, ""},
+		{`[{"code":"ONT","area":"NaN"}]`, "", `land_use: area "NaN" is not a number`, false, ""},
 		{`12`, "", `land_use: a number, want codes such as "ONT+CLN"`, false, ""},
 		{`null`, "", `missing required attribute land_use (KyHieuMucDichSuDung)`, false, ""},
 		{`""`, "", `land_use: no land-use code`, false, ""},
@@ -117,17 +117,12 @@ func TestLandUseValue(t *testing.T) {
 	}
 }
 
-func TestImportTarget_Source(t *testing.T) {
-	tgt := &importTarget{byName: map[string]*importColumn{}, aliases: map[string]string{}, sources: map[string]*importSource{},
-		explicit: map[string]string{"MaThua": "parcel_no", "\x00" + foldName("MaThua"): "parcel_no"}, table: "parcels"}
+func TestMapper_Source(t *testing.T) {
+	s := &Schema{Table: "parcels"}
 	for _, c := range []string{"commune_code", "sheet_no", "parcel_no", "legal_area_m2", "land_use", "owner_name"} {
-		tgt.byName[c] = &importColumn{name: c}
+		s.Columns = append(s.Columns, Column{Name: c})
 	}
-	for _, a := range fieldAliases["parcels"] {
-		if _, ok := tgt.aliases[a[0]]; !ok {
-			tgt.aliases[a[0]] = a[1]
-		}
-	}
+	tgt := newMapper(s, map[string]string{"MaThua": "parcel_no"})
 	for in, want := range map[string]string{
 		"MaXa": "commune_code", "xaId": "commune_code", "SoHieuToBanDo": "sheet_no", "so_hieu_to_ban_do": "sheet_no",
 		"Số hiệu tờ bản đồ": "sheet_no", "soThuTuThua": "parcel_no", "MaThua": "parcel_no", "DienTich": "legal_area_m2",
@@ -136,7 +131,7 @@ func TestImportTarget_Source(t *testing.T) {
 	} {
 		got := ""
 		if s := tgt.source([]byte(in)); s.col != nil {
-			got = s.col.name
+			got = s.col.Name
 		}
 		if got != want {
 			t.Errorf("source(%q) = %q, want %q", in, got, want)

@@ -1,4 +1,4 @@
-package geo_test
+package geojson_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dongnai-gis/gisd/geo"
+	"github.com/dongnai-gis/gisd/geo/geojson"
 )
 
 // A cadastral layer exported in VN-2000 with the legacy crs member: the decoder hands out one
@@ -16,8 +17,8 @@ func ExampleDecoder() {
 	  "crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::9212"}},
 	  "features":[{"type":"Feature","properties":{"MaXa":"25216","SoThuTuThua":12},
 	    "geometry":{"type":"Polygon","coordinates":[[[569613.7,1275708.6],[569713.7,1275708.6],[569713.7,1275808.6],[569613.7,1275708.6]]]}}]}`
-	d := geo.NewDecoder(strings.NewReader(in), geo.DecoderOptions{})
-	var f geo.Feature
+	d := geojson.NewDecoder(strings.NewReader(in), geojson.DecoderOptions{})
+	var f geojson.Feature
 	for {
 		err := d.Next(&f)
 		if err == io.EOF {

@@ -1,4 +1,4 @@
-package geo
+package geojson
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"testing/iotest"
 
 	"github.com/twpayne/go-geom"
+
+	"github.com/dongnai-gis/gisd/geo"
 )
 
 // decoded is what a test compares: one line per feature, or the error.
@@ -31,7 +33,7 @@ func describeFeature(f *Feature) string {
 		}
 	}
 	if f.Geometry != nil {
-		fmt.Fprintf(&b, " %s%v", TypeName(f.Geometry), f.Geometry.FlatCoords())
+		fmt.Fprintf(&b, " %s%v", geo.TypeName(f.Geometry), f.Geometry.FlatCoords())
 		switch g := f.Geometry.(type) {
 		case *geom.Polygon:
 			fmt.Fprintf(&b, "ends%v", g.Ends())
@@ -268,12 +270,12 @@ func TestDecoder_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := decodeAll(t, strings.NewReader(tt.in))
-			var ge *GeoJSONError
+			var ge *Error
 			if !errors.As(got.err, &ge) {
-				t.Fatalf("err = %v, want a *GeoJSONError", got.err)
+				t.Fatalf("err = %v, want a *Error", got.err)
 			}
-			wantErr(t, got.err, ErrGeoJSON, tt.want)
-			if tt.crs && !errors.Is(got.err, ErrUnknownCRS) {
+			wantErr(t, got.err, ErrInvalid, tt.want)
+			if tt.crs && !errors.Is(got.err, geo.ErrUnknownCRS) {
 				t.Errorf("err = %v, want errors.Is(err, ErrUnknownCRS)", got.err)
 			}
 			if ge.Feature != tt.feature {
@@ -296,8 +298,8 @@ func TestDecoder_ReadError(t *testing.T) {
 	if !errors.As(got.err, &re) || !errors.Is(got.err, boom) {
 		t.Fatalf("err = %v, want a *ReadError wrapping boom", got.err)
 	}
-	if errors.Is(got.err, ErrGeoJSON) {
-		t.Errorf("err = %v: a read error must not be ErrGeoJSON", got.err)
+	if errors.Is(got.err, ErrInvalid) {
+		t.Errorf("err = %v: a read error must not be ErrInvalid", got.err)
 	}
 	if re.Offset != 40 {
 		t.Errorf("offset = %d, want 40", re.Offset)
@@ -320,12 +322,12 @@ func TestDecoder_Limits(t *testing.T) {
 	d := NewDecoder(strings.NewReader(long), DecoderOptions{MaxValueBytes: 1000})
 	var f Feature
 	err := d.Next(&f)
-	wantErr(t, err, ErrGeoJSON, "longer than 1000 bytes")
+	wantErr(t, err, ErrInvalid, "longer than 1000 bytes")
 
 	many := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[` +
 		strings.Repeat("[1,2],", 100) + `[1,2]]}}]}`
 	d = NewDecoder(strings.NewReader(many), DecoderOptions{MaxPositions: 50})
-	wantErr(t, d.Next(&f), ErrGeoJSON, "more than 50 positions")
+	wantErr(t, d.Next(&f), ErrInvalid, "more than 50 positions")
 }
 
 // TestDecoder_Big checks that a value much larger than the read buffer survives refills.
@@ -393,9 +395,9 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("whole and one-byte reads differ:\n%v %q\n%v %q", got.err, got.features, one.err, one.features)
 		}
 		if got.err != nil {
-			var ge *GeoJSONError
+			var ge *Error
 			if !errors.As(got.err, &ge) {
-				t.Fatalf("err = %v, want a *GeoJSONError", got.err)
+				t.Fatalf("err = %v, want a *Error", got.err)
 			}
 			return
 		}
@@ -413,4 +415,12 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoded %d features, encoding/json finds %d in %q", len(got.features), len(v.Features), in)
 		}
 	})
+}
+
+// wantErr checks that err wraps sentinel, reads "geojson: ..." once and contains contains.
+func wantErr(t testing.TB, err, sentinel error, contains string) {
+	t.Helper()
+	if msg := fmt.Sprint(err); !errors.Is(err, sentinel) || !strings.HasPrefix(msg, "geojson: ") || strings.Count(msg, "geojson: ") != 1 || !strings.Contains(msg, contains) {
+		t.Errorf("err = %v, want %v, prefixed once with \"geojson: \", containing %q", err, sentinel, contains)
+	}
 }
