@@ -125,6 +125,8 @@ var errorTable = []problemKind{
 	{err: tiles.ErrUnknownLayer, status: 404, name: "not-found", title: "Not found", param: "layers"},
 	{err: store.ErrNotFound, status: 404, name: "not-found", title: "Not found", detail: "no such resource"},
 	{err: errNotFound, status: 404, name: "not-found", title: "Not found", detail: "no such resource"},
+	{err: store.ErrForbidden, status: 403, name: "forbidden", title: "Forbidden",
+		detail: "this key may not change that data"},
 	{err: errForbidden, status: 403, name: "forbidden", title: "Forbidden"},
 	{err: store.ErrBadKey, status: 401, name: "unauthorized", title: "Unauthorized",
 		detail: "the API key is not valid (unknown, revoked or expired)"},

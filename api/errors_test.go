@@ -39,6 +39,7 @@ var sentinels = map[string]struct {
 	"store.ErrUnavailable":     {store.ErrUnavailable, 503},
 	"store.ErrPrecondition":    {store.ErrPrecondition, 412},
 	"store.ErrBadKey":          {store.ErrBadKey, 401},
+	"store.ErrForbidden":       {store.ErrForbidden, 403},
 	"store.ErrCursor":          {store.ErrCursor, 400},
 	"store.ErrTooManyRejected": {store.ErrTooManyRejected, 422},
 	"store.ErrNoPostGIS":       {store.ErrNoPostGIS, 500}, // only store.Open returns it, when gisd starts
