@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/store"
 )
 
@@ -15,9 +17,10 @@ import (
 // so callers that release personal fields check the result and fail the request if it failed.
 func (s *Server) audit(c *gin.Context, e store.AuditEntry) error {
 	p := principal(c)
-	if !p.Anonymous() {
-		e.KeyID, e.KeyName = &p.Key.ID, p.Key.Name
+	if p.Key != nil {
+		e.KeyID = &p.Key.ID
 	}
+	e.Caller, e.KeyName = p.Caller(), p.Name()
 	e.RequestID = requestID(c)
 	e.Method = c.Request.Method
 	if e.Route == "" {
@@ -35,6 +38,16 @@ func (s *Server) auditPersonal(c *gin.Context, layer string, ids []int64, filter
 		return false
 	}
 	return true
+}
+
+// auditFilter is how the audit log records what selected the features of a read: the whole
+// filter, queryables given as query parameters included, as canonical CQL2 text (which
+// maskFilter can read back).
+func auditFilter(e cql2.Expr) string {
+	if e == nil {
+		return ""
+	}
+	return e.String()
 }
 
 // auditPersonalQuiet is auditPersonal for responses already under way (streams): it logs a
@@ -92,6 +105,12 @@ func (s *Server) listAudit(c *gin.Context) {
 			q.KeyID = &n
 		case "layer":
 			q.Layer = v
+		case "caller":
+			if !validCaller(v) {
+				badParam(c, k, `want a caller as the log names it: "key:12", "lgsp:<client>" or "anonymous"`)
+				return
+			}
+			q.Caller = v
 		case "since", "until":
 			t, err := parseTimeParam(v)
 			if err != nil || !inDatabaseRange(t) {
@@ -125,7 +144,7 @@ func (s *Server) listAudit(c *gin.Context) {
 			}
 			q.BeforeID = n
 		default:
-			badParam(c, k, "unknown parameter; use key_id, layer, since, until, personal, limit or before")
+			badParam(c, k, "unknown parameter; use key_id, caller, layer, since, until, personal, limit or before")
 			return
 		}
 	}
@@ -134,7 +153,193 @@ func (s *Server) listAudit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	p, cat := principal(c), s.store.Catalog()
+	for i := range entries {
+		entries[i].Filter = maskFilter(p, cat, entries[i])
+	}
 	c.JSON(http.StatusOK, gin.H{"entries": entries})
+}
+
+func validCaller(v string) bool {
+	if v == "anonymous" {
+		return true
+	}
+	if id, ok := strings.CutPrefix(v, "key:"); ok {
+		n, err := strconv.ParseInt(id, 10, 64)
+		return err == nil && n > 0
+	}
+	id, ok := strings.CutPrefix(v, "lgsp:")
+	return ok && id != "" && len(id) <= 256
+}
+
+// maskedValue stands for a personal value in a filter an audit reader may not see.
+const maskedValue = "***"
+
+// withheldFilter replaces a filter that names personal data and cannot be masked piece by piece.
+const withheldFilter = "(withheld: it names personal data, which this key may not read)"
+
+// maskFilter is the filter of audit entry e as reader p may see it. The audit log keeps what a
+// personal read asked for — an ID number searched for, an owner's name — and that is personal data
+// itself: a reader without the personal scope on the entry's layers sees the filter with every
+// value compared to a personal attribute replaced by '***' ("owner_id_number = '***'"). A filter
+// that is not CQL2 text is shown only if it names no personal attribute of those layers; one on
+// a layer no longer in the catalog is withheld.
+func maskFilter(p *Principal, cat *store.Catalog, e store.AuditEntry) string {
+	if e.Filter == "" || e.Layer == "" {
+		return e.Filter
+	}
+	personal := map[string]bool{}
+	for _, id := range strings.Split(e.Layer, ",") {
+		l, ok := cat.Layer(id)
+		if !ok {
+			return withheldFilter
+		}
+		if p.CanSeePersonal(l) {
+			continue
+		}
+		for _, a := range l.Attributes {
+			if a.Visibility == store.VisibilityPersonal {
+				personal[a.Name] = true
+			}
+		}
+	}
+	if len(personal) == 0 {
+		return e.Filter
+	}
+	expr, err := cql2.Parse(e.Filter)
+	if err != nil {
+		// gisd's own descriptions ("changes since …") and filters of other languages.
+		lower := strings.ToLower(e.Filter)
+		for name := range personal {
+			if strings.Contains(lower, name) {
+				return withheldFilter
+			}
+		}
+		return e.Filter
+	}
+	masked, ok := maskPredicates(expr, personal)
+	if !ok {
+		return withheldFilter
+	}
+	return masked.String()
+}
+
+// maskPredicates replaces the literals of every predicate of e that names a personal property.
+// ok is false for a node it does not know, which the caller then withholds whole.
+func maskPredicates(e cql2.Expr, personal map[string]bool) (cql2.Expr, bool) {
+	switch e := e.(type) {
+	case cql2.And:
+		args, ok := maskEach(e.Args, func(a cql2.Expr) (cql2.Expr, bool) { return maskPredicates(a, personal) })
+		return cql2.And{Args: args}, ok
+	case cql2.Or:
+		args, ok := maskEach(e.Args, func(a cql2.Expr) (cql2.Expr, bool) { return maskPredicates(a, personal) })
+		return cql2.Or{Args: args}, ok
+	case cql2.Not:
+		arg, ok := maskPredicates(e.Arg, personal)
+		return cql2.Not{Arg: arg}, ok
+	}
+	if !namesPersonal(e, personal) {
+		return e, true
+	}
+	return maskLiterals(e)
+}
+
+func maskEach(in []cql2.Expr, f func(cql2.Expr) (cql2.Expr, bool)) ([]cql2.Expr, bool) {
+	out := make([]cql2.Expr, len(in))
+	for i, a := range in {
+		var ok bool
+		if out[i], ok = f(a); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// namesPersonal reports whether a personal property appears anywhere in e.
+func namesPersonal(e cql2.Expr, personal map[string]bool) bool {
+	found := false
+	walkOperands(e, func(x cql2.Expr) {
+		if p, ok := x.(cql2.Property); ok && personal[p.Name] {
+			found = true
+		}
+	})
+	return found
+}
+
+// walkOperands calls f on e and on every operand below it.
+func walkOperands(e cql2.Expr, f func(cql2.Expr)) {
+	f(e)
+	var kids []cql2.Expr
+	switch e := e.(type) {
+	case cql2.And:
+		kids = e.Args
+	case cql2.Or:
+		kids = e.Args
+	case cql2.Not:
+		kids = []cql2.Expr{e.Arg}
+	case cql2.Comparison:
+		kids = []cql2.Expr{e.Left, e.Right}
+	case cql2.Like:
+		kids = []cql2.Expr{e.Arg, e.Pattern}
+	case cql2.Between:
+		kids = []cql2.Expr{e.Arg, e.Low, e.High}
+	case cql2.In:
+		kids = append([]cql2.Expr{e.Arg}, e.List...)
+	case cql2.IsNull:
+		kids = []cql2.Expr{e.Arg}
+	case cql2.Spatial:
+		kids = []cql2.Expr{e.Left, e.Right}
+	case cql2.DWithin:
+		kids = []cql2.Expr{e.Left, e.Right}
+	case cql2.Func:
+		kids = e.Args
+	}
+	for _, k := range kids {
+		walkOperands(k, f)
+	}
+}
+
+// maskLiterals replaces every value literal of e, down through function calls, with '***'.
+func maskLiterals(e cql2.Expr) (cql2.Expr, bool) {
+	each := func(in []cql2.Expr) ([]cql2.Expr, bool) { return maskEach(in, maskLiterals) }
+	switch e := e.(type) {
+	case cql2.String, cql2.Number, cql2.Bool, cql2.Date, cql2.Timestamp:
+		return cql2.String{Value: maskedValue}, true
+	case cql2.Property, cql2.Geometry, cql2.BBox:
+		return e, true
+	case cql2.Func:
+		args, ok := each(e.Args)
+		return cql2.Func{Name: e.Name, Args: args}, ok
+	case cql2.Comparison:
+		lr, ok := each([]cql2.Expr{e.Left, e.Right})
+		if !ok {
+			return nil, false
+		}
+		return cql2.Comparison{Op: e.Op, Left: lr[0], Right: lr[1]}, true
+	case cql2.Like:
+		ap, ok := each([]cql2.Expr{e.Arg, e.Pattern})
+		if !ok {
+			return nil, false
+		}
+		return cql2.Like{Arg: ap[0], Pattern: ap[1], Not: e.Not}, true
+	case cql2.Between:
+		v, ok := each([]cql2.Expr{e.Arg, e.Low, e.High})
+		if !ok {
+			return nil, false
+		}
+		return cql2.Between{Arg: v[0], Low: v[1], High: v[2], Not: e.Not}, true
+	case cql2.In:
+		v, ok := each(append([]cql2.Expr{e.Arg}, e.List...))
+		if !ok {
+			return nil, false
+		}
+		return cql2.In{Arg: v[0], List: v[1:], Not: e.Not}, true
+	case cql2.IsNull:
+		return e, true
+	case cql2.Spatial, cql2.DWithin:
+		return e, true
+	}
+	return nil, false
 }
 
 func parseTimeParam(v string) (time.Time, error) {

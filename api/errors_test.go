@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/dongnai-gis/gisd/auth/lgsp"
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
@@ -57,6 +58,17 @@ var sentinels = map[string]struct {
 	"geo.ErrGeoJSON":           {geo.ErrGeoJSON, 400},
 	"geo.ErrCRSMismatch":       {geo.ErrCRSMismatch, 422},
 	"vntime.ErrDate":           {vntime.ErrDate, 400},
+	"lgsp.ErrTooLarge":         {lgsp.ErrTooLarge, 401},
+	"lgsp.ErrMalformed":        {lgsp.ErrMalformed, 401},
+	"lgsp.ErrAlgorithm":        {lgsp.ErrAlgorithm, 401},
+	"lgsp.ErrUnknownKey":       {lgsp.ErrUnknownKey, 401},
+	"lgsp.ErrSignature":        {lgsp.ErrSignature, 401},
+	"lgsp.ErrIssuer":           {lgsp.ErrIssuer, 401},
+	"lgsp.ErrAudience":         {lgsp.ErrAudience, 401},
+	"lgsp.ErrExpired":          {lgsp.ErrExpired, 401},
+	"lgsp.ErrNotYetValid":      {lgsp.ErrNotYetValid, 401},
+	"lgsp.ErrClaims":           {lgsp.ErrClaims, 401},
+	"lgsp.ErrUnavailable":      {lgsp.ErrUnavailable, 503},
 
 	"api.errBadRequest":           {errBadRequest, 400},
 	"api.errUnauthorized":         {errUnauthorized, 401},
