@@ -58,17 +58,17 @@ func CheckTrustedProxies(proxies []string) error { return gin.New().SetTrustedPr
 
 // Server is gisd's HTTP handler.
 type Server struct {
-	cfg     Config
-	store   *store.Store
-	log     *slog.Logger
-	metrics *metrics
-	engine  *gin.Engine
+	cfg         Config
+	store       *store.Store
+	log         *slog.Logger
+	metrics     *metrics
+	engine      *gin.Engine
 	limiter     Limiter
 	authGuard   *authGuard
 	authMetrics *authMetrics
 	keyUse      keyUse
-	changes *changeSignal
-	imports *importJobs
+	changes     *changeSignal
+	imports     *importJobs
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }

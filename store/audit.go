@@ -14,8 +14,8 @@ import (
 // AuditEntry is one row of the append-only audit log: every write, and every read that returned
 // personal fields.
 type AuditEntry struct {
-	ID         int64           `json:"id"`
-	At         time.Time       `json:"at"`
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
 	// Caller is who acted: "key:12", "lgsp:<client_id>" (a token of the integration platform)
 	// or "anonymous". A key's rows carry its KeyID and KeyName; a token's carry no KeyID, and
 	// its caller is stored as the name.
