@@ -7,6 +7,8 @@ need=()
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
+# QGIS's Python bindings: tests open gisd's layers in QGIS (api: keyed and anonymous layers).
+/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || need+=(python3-qgis)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
