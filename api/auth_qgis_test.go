@@ -51,9 +51,9 @@ func TestQGIS_KeyedAndAnonymousLayersInOneSession(t *testing.T) {
 		t.Fatalf("qgis_keyed_cache.py: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
 	var got struct {
-		Cached   int      `json:"cached_files"`
-		Errors   []string `json:"errors"`
-		Layers   []struct {
+		Cached int      `json:"cached_files"`
+		Errors []string `json:"errors"`
+		Layers []struct {
 			Order  string              `json:"order"`
 			Keyed  bool                `json:"keyed"`
 			Valid  bool                `json:"valid"`
