@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dongnai-gis/gisd/store/storetest"
 )
@@ -154,5 +157,63 @@ func TestAuth_PersonalFieldsOfImportedLayersAreKeptOnReplace(t *testing.T) {
 	// clears it. chu_ho is personal: kept.
 	if want := `{"ten": "Lô 1A", "chu_ho": "Phạm Văn Dũng"}`; props != want {
 		t.Errorf("properties after the PUT: %s, want %s", props, want)
+	}
+}
+
+// Until the import pipeline applies the write rule itself, importing into a layer with personal
+// attributes needs the personal scope: an upsert or a replace would overwrite or erase owner
+// fields the importer cannot see. An admin key is no exception.
+func TestAuth_ImportIntoALayerWithPersonalDataNeedsThePersonalScope(t *testing.T) {
+	s := storetest.Store(t, storetest.Migrated(t))
+	h := newServer(t, s)
+	_, writer := mustKey(t, s, "Sở Xây dựng", []string{"parcels:write"}, nil)
+	_, admin := mustKey(t, s, "Quản trị", []string{"admin"}, nil)
+	_, clerk := mustKey(t, s, "Văn phòng đăng ký", []string{"parcels:write", "parcels:personal"}, nil)
+	body := `{"type":"FeatureCollection","features":[` + strings.Replace(parcelBody(""), "\n", "", -1) + `]}`
+	for _, tc := range []struct {
+		name, key string
+		want      int
+	}{{"write without personal", writer, 403}, {"admin without personal", admin, 403}, {"write with personal", clerk, 202}} {
+		for _, mode := range []string{"append", "upsert", "replace"} {
+			code, _, resp := send(t, h, "POST", "/api/v1/layers/parcels/imports?dry_run=true&srid=9212&mode="+mode, body,
+				map[string]string{"Authorization": "Bearer " + tc.key})
+			if code != tc.want || (code == 403 && !strings.Contains(string(resp), "owner_name")) {
+				t.Errorf("%s, %s: %d %s, want %d", tc.name, mode, code, resp, tc.want)
+			}
+			if code == 202 {
+				waitImport(t, h, resp, tc.key)
+			}
+		}
+	}
+	// Layers without personal attributes are imported with the write scope alone, as before.
+	_, builder := mustKey(t, s, "Sở Xây dựng", []string{"constructions:write"}, nil)
+	house := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"Nhà ở riêng lẻ","status":"permitted"},
+	  "geometry":{"type":"Polygon","coordinates":[[[106.89,11.535],[106.8901,11.535],[106.8901,11.5351],[106.89,11.5351],[106.89,11.535]]]}}]}`
+	code, _, resp := send(t, h, "POST", "/api/v1/layers/constructions/imports?dry_run=true", house, map[string]string{"Authorization": "Bearer " + builder})
+	if code != 202 {
+		t.Fatalf("constructions with its write scope: %d %s", code, resp)
+	}
+	waitImport(t, h, resp, builder)
+}
+
+// waitImport waits until the import job answered in resp is no longer running.
+func waitImport(t testing.TB, h http.Handler, resp []byte, key string) {
+	t.Helper()
+	var job struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal(resp, &job); err != nil || job.ID == 0 {
+		t.Fatalf("import job %s", resp)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, _, body := call(t, h, "GET", "/api/v1/imports/"+itoa64(job.ID), bearer(key))
+		if !strings.Contains(string(body), `"running"`) && !strings.Contains(string(body), `"queued"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import %d still running: %s", job.ID, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

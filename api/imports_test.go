@@ -49,7 +49,8 @@ func newImportAPI(t *testing.T, cfg api.ImportConfig) *importAPI {
 		t.Fatal(err)
 	}
 	e.h = api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler), Imports: cfg})
-	_, e.admin = mustKey(t, e.st, "GIS", []string{"admin"}, nil)
+	// Importing into parcels, whose owner fields are personal, needs parcels:personal too.
+	_, e.admin = mustKey(t, e.st, "GIS", []string{"admin", "*:personal"}, nil)
 	t.Cleanup(func() { e.h.StopImports(context.Background()) })
 	return e
 }
