@@ -391,6 +391,18 @@ func deny(c *gin.Context, p *Principal, what string) {
 	fail(c, errorf(errForbidden, "this API key may not %s", what))
 }
 
+// withSecuritySchemes adds to the OpenAPI components the three ways a credential is sent.
+func withSecuritySchemes(components obj) obj {
+	components["securitySchemes"] = obj{
+		"bearer": obj{"type": "http", "scheme": "bearer",
+			"description": "A gisd API key, or a token of the province's integration platform (LGSP)."},
+		"basic": obj{"type": "http", "scheme": "basic",
+			"description": "The key (or token) as the password, any user name: desktop GIS's stock sign-in."},
+		"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "A gisd API key."},
+	}
+	return components
+}
+
 // varyAuth names the request headers that carry a credential. (The OGC services' authkey query
 // parameter cannot be named in Vary; it is part of the URL, which every cache keys by anyway.)
 const varyAuth = "Authorization, X-API-Key"
