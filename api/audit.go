@@ -227,16 +227,9 @@ func maskFilter(p *Principal, cat *store.Catalog, e store.AuditEntry) string {
 // maskPredicates replaces the literals of every predicate of e that names a personal property.
 // ok is false for a node it does not know, which the caller then withholds whole.
 func maskPredicates(e cql2.Expr, personal map[string]bool) (cql2.Expr, bool) {
-	switch e := e.(type) {
-	case cql2.And:
-		args, ok := maskEach(e.Args, func(a cql2.Expr) (cql2.Expr, bool) { return maskPredicates(a, personal) })
-		return cql2.And{Args: args}, ok
-	case cql2.Or:
-		args, ok := maskEach(e.Args, func(a cql2.Expr) (cql2.Expr, bool) { return maskPredicates(a, personal) })
-		return cql2.Or{Args: args}, ok
-	case cql2.Not:
-		arg, ok := maskPredicates(e.Arg, personal)
-		return cql2.Not{Arg: arg}, ok
+	switch e.(type) {
+	case cql2.And, cql2.Or, cql2.Not:
+		return rebuild(e, func(x cql2.Expr) (cql2.Expr, bool) { return maskPredicates(x, personal) })
 	}
 	if !namesPersonal(e, personal) {
 		return e, true
@@ -244,102 +237,73 @@ func maskPredicates(e cql2.Expr, personal map[string]bool) (cql2.Expr, bool) {
 	return maskLiterals(e)
 }
 
-func maskEach(in []cql2.Expr, f func(cql2.Expr) (cql2.Expr, bool)) ([]cql2.Expr, bool) {
-	out := make([]cql2.Expr, len(in))
-	for i, a := range in {
-		var ok bool
-		if out[i], ok = f(a); !ok {
-			return nil, false
-		}
+// maskLiterals replaces every value literal of e, down through function calls, with '***'.
+func maskLiterals(e cql2.Expr) (cql2.Expr, bool) {
+	switch e.(type) {
+	case cql2.String, cql2.Number, cql2.Bool, cql2.Date, cql2.Timestamp:
+		return cql2.String{Value: maskedValue}, true
 	}
-	return out, true
+	return rebuild(e, maskLiterals)
 }
 
 // namesPersonal reports whether a personal property appears anywhere in e.
 func namesPersonal(e cql2.Expr, personal map[string]bool) bool {
+	if p, ok := e.(cql2.Property); ok {
+		return personal[p.Name]
+	}
 	found := false
-	walkOperands(e, func(x cql2.Expr) {
-		if p, ok := x.(cql2.Property); ok && personal[p.Name] {
-			found = true
-		}
+	_, _ = rebuild(e, func(x cql2.Expr) (cql2.Expr, bool) {
+		found = found || namesPersonal(x, personal)
+		return x, true
 	})
 	return found
 }
 
-// walkOperands calls f on e and on every operand below it.
-func walkOperands(e cql2.Expr, f func(cql2.Expr)) {
-	f(e)
+// rebuild is e with each operand replaced by f's answer; ok is false when f refuses one, or e is
+// a node rebuild does not know. Leaves (properties, literals, geometries) come back as they are.
+func rebuild(e cql2.Expr, f func(cql2.Expr) (cql2.Expr, bool)) (cql2.Expr, bool) {
 	var kids []cql2.Expr
+	var build func([]cql2.Expr) cql2.Expr
 	switch e := e.(type) {
+	case cql2.Property, cql2.String, cql2.Number, cql2.Bool, cql2.Date, cql2.Timestamp, cql2.Geometry, cql2.BBox:
+		return e, true
 	case cql2.And:
-		kids = e.Args
+		kids, build = e.Args, func(k []cql2.Expr) cql2.Expr { return cql2.And{Args: k} }
 	case cql2.Or:
-		kids = e.Args
+		kids, build = e.Args, func(k []cql2.Expr) cql2.Expr { return cql2.Or{Args: k} }
 	case cql2.Not:
-		kids = []cql2.Expr{e.Arg}
+		kids, build = []cql2.Expr{e.Arg}, func(k []cql2.Expr) cql2.Expr { return cql2.Not{Arg: k[0]} }
 	case cql2.Comparison:
-		kids = []cql2.Expr{e.Left, e.Right}
+		kids, build = []cql2.Expr{e.Left, e.Right}, func(k []cql2.Expr) cql2.Expr { return cql2.Comparison{Op: e.Op, Left: k[0], Right: k[1]} }
 	case cql2.Like:
-		kids = []cql2.Expr{e.Arg, e.Pattern}
+		kids, build = []cql2.Expr{e.Arg, e.Pattern}, func(k []cql2.Expr) cql2.Expr { return cql2.Like{Arg: k[0], Pattern: k[1], Not: e.Not} }
 	case cql2.Between:
-		kids = []cql2.Expr{e.Arg, e.Low, e.High}
+		kids, build = []cql2.Expr{e.Arg, e.Low, e.High}, func(k []cql2.Expr) cql2.Expr {
+			return cql2.Between{Arg: k[0], Low: k[1], High: k[2], Not: e.Not}
+		}
 	case cql2.In:
-		kids = append([]cql2.Expr{e.Arg}, e.List...)
+		kids, build = append([]cql2.Expr{e.Arg}, e.List...), func(k []cql2.Expr) cql2.Expr { return cql2.In{Arg: k[0], List: k[1:], Not: e.Not} }
 	case cql2.IsNull:
-		kids = []cql2.Expr{e.Arg}
+		kids, build = []cql2.Expr{e.Arg}, func(k []cql2.Expr) cql2.Expr { return cql2.IsNull{Arg: k[0], Not: e.Not} }
 	case cql2.Spatial:
-		kids = []cql2.Expr{e.Left, e.Right}
+		kids, build = []cql2.Expr{e.Left, e.Right}, func(k []cql2.Expr) cql2.Expr { return cql2.Spatial{Op: e.Op, Left: k[0], Right: k[1]} }
 	case cql2.DWithin:
-		kids = []cql2.Expr{e.Left, e.Right}
+		kids, build = []cql2.Expr{e.Left, e.Right}, func(k []cql2.Expr) cql2.Expr {
+			return cql2.DWithin{Left: k[0], Right: k[1], Distance: e.Distance}
+		}
 	case cql2.Func:
-		kids = e.Args
+		kids, build = e.Args, func(k []cql2.Expr) cql2.Expr { return cql2.Func{Name: e.Name, Args: k} }
+	default:
+		return nil, false
 	}
-	for _, k := range kids {
-		walkOperands(k, f)
+	out := make([]cql2.Expr, len(kids))
+	for i, k := range kids {
+		var ok bool
+		if out[i], ok = f(k); !ok {
+			return nil, false
+		}
 	}
-}
-
-// maskLiterals replaces every value literal of e, down through function calls, with '***'.
-func maskLiterals(e cql2.Expr) (cql2.Expr, bool) {
-	each := func(in []cql2.Expr) ([]cql2.Expr, bool) { return maskEach(in, maskLiterals) }
-	switch e := e.(type) {
-	case cql2.String, cql2.Number, cql2.Bool, cql2.Date, cql2.Timestamp:
-		return cql2.String{Value: maskedValue}, true
-	case cql2.Property, cql2.Geometry, cql2.BBox:
-		return e, true
-	case cql2.Func:
-		args, ok := each(e.Args)
-		return cql2.Func{Name: e.Name, Args: args}, ok
-	case cql2.Comparison:
-		lr, ok := each([]cql2.Expr{e.Left, e.Right})
-		if !ok {
-			return nil, false
-		}
-		return cql2.Comparison{Op: e.Op, Left: lr[0], Right: lr[1]}, true
-	case cql2.Like:
-		ap, ok := each([]cql2.Expr{e.Arg, e.Pattern})
-		if !ok {
-			return nil, false
-		}
-		return cql2.Like{Arg: ap[0], Pattern: ap[1], Not: e.Not}, true
-	case cql2.Between:
-		v, ok := each([]cql2.Expr{e.Arg, e.Low, e.High})
-		if !ok {
-			return nil, false
-		}
-		return cql2.Between{Arg: v[0], Low: v[1], High: v[2], Not: e.Not}, true
-	case cql2.In:
-		v, ok := each(append([]cql2.Expr{e.Arg}, e.List...))
-		if !ok {
-			return nil, false
-		}
-		return cql2.In{Arg: v[0], List: v[1:], Not: e.Not}, true
-	case cql2.IsNull:
-		return e, true
-	case cql2.Spatial, cql2.DWithin:
-		return e, true
-	}
-	return nil, false
+	return build(out), true
 }
 
 func parseTimeParam(v string) (time.Time, error) {
