@@ -9,7 +9,7 @@ GO    ?= go
 BIN   := bin/gisd
 ADDR  ?= :8080
 
-.PHONY: all build run test vet db-up db-stop db-reset web test-deps bench-tiles bench-queries bench-import clean
+.PHONY: all build run test test-fresh vet db-up db-stop db-reset web test-deps bench-tiles bench-queries bench-import clean
 
 all: build
 
@@ -35,6 +35,10 @@ test: test-deps web
 	@url=$$(scripts/devdb.sh up) && \
 	$(GO) vet ./... && \
 	GISD_REQUIRE_DB=1 GISD_TEST_DATABASE_URL="$$url" $(GO) test -race -timeout 25m ./...
+
+# The two commands above on a fresh Debian 12 root built with debootstrap (root only; about 15 min).
+test-fresh:
+	@scripts/test-fresh.sh
 
 db-up:
 	@scripts/devdb.sh up >/dev/null && echo "DATABASE_URL=$$(scripts/devdb.sh url)"

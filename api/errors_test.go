@@ -18,6 +18,7 @@ import (
 
 	"github.com/dongnai-gis/gisd/auth/lgsp"
 	"github.com/dongnai-gis/gisd/cql2"
+	"github.com/dongnai-gis/gisd/extract"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
@@ -69,6 +70,7 @@ var sentinels = map[string]struct {
 	"lgsp.ErrNotYetValid":      {lgsp.ErrNotYetValid, 401},
 	"lgsp.ErrClaims":           {lgsp.ErrClaims, 401},
 	"lgsp.ErrUnavailable":      {lgsp.ErrUnavailable, 503},
+	"extract.ErrInput":         {extract.ErrInput, 500}, // the store's data could not be drawn: a bug, not the client's
 
 	"api.errBadRequest":           {errBadRequest, 400},
 	"api.errUnauthorized":         {errUnauthorized, 401},

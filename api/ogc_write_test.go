@@ -120,19 +120,8 @@ func TestWrite_ConstructionDepartmentWalkthrough(t *testing.T) {
 		})
 	}
 
-	code, _, body = send(t, h, "GET", item+"/history", "", nil)
-	if code != 200 {
-		t.Fatalf("history: %d %s", code, body)
-	}
-	var hist struct {
-		Versions []struct {
-			Version   int    `json:"version"`
-			ChangedBy string `json:"changed_by"`
-		} `json:"versions"`
-	}
-	json.Unmarshal(body, &hist)
-	if len(hist.Versions) < 2 || hist.Versions[0].Version != 1 || !strings.HasPrefix(hist.Versions[0].ChangedBy, "key:") {
-		t.Errorf("history %s", body)
+	if hist := history(t, h, item); len(hist) < 2 || hist[0].Version != 1 || !strings.HasPrefix(hist[0].ChangedBy, "key:") {
+		t.Errorf("history %+v", hist)
 	}
 
 	if code, _, body := send(t, h, "DELETE", item, "", with(auth, "If-Match", `"v1"`)); code != 412 {

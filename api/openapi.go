@@ -312,6 +312,13 @@ func domainPaths(base string) obj {
 			pathParam("sheet", "Map sheet number.", obj{"type": "integer", "minimum": 1}),
 			pathParam("parcel", "Parcel number on the sheet.", obj{"type": "integer", "minimum": 1})},
 			standardResponses(ok, 400, 404))),
+		"/api/v1/parcels/{commune}/{sheet}/{parcel}/extract.pdf": with("get", op("The parcel extract (trích lục thửa đất): an A4 PDF with the parcel, its neighbours, a VN-2000 corner table; the owner only with the personal scope",
+			"parcelExtract", tag, []any{
+				pathParam("commune", "Commune code (5 digits).", obj{"type": "string", "pattern": "^[0-9]{5}$"}),
+				pathParam("sheet", "Map sheet number.", obj{"type": "integer", "minimum": 1}),
+				pathParam("parcel", "Parcel number on the sheet.", obj{"type": "integer", "minimum": 1}),
+				queryParam("date", "The parcel as recorded at the end of this day (YYYY-MM-DD, not in the future); default today.", obj{"type": "string", "format": "date"})},
+			standardResponses(obj{"description": "The extract.", "content": obj{"application/pdf": obj{"schema": obj{"type": "string", "format": "binary"}}}}, 400, 404))),
 		"/api/v1/admin-units/at": with("get", op("Administrative units containing a point on a date", "adminUnitsAt", tag,
 			[]any{reqLon, reqLat, date}, standardResponses(ok, 400))),
 		"/api/v1/layers/{layer}/nearby": with("get", op("Features within a distance (metres, on the ellipsoid), nearest first", "nearby", tag,

@@ -78,6 +78,7 @@ var routeTable = []route{
 	// The domain queries.
 	{Method: "GET", Path: "/api/v1/parcels/at", Handler: (*Server).parcelsAt, Scope: scopePersonal, Operations: ops("parcelsAt")},
 	{Method: "GET", Path: "/api/v1/parcels/:commune/:sheet/:parcel", Handler: (*Server).parcelByKey, Scope: scopePersonal, Operations: ops("parcelByKey")},
+	{Method: "GET", Path: "/api/v1/parcels/:commune/:sheet/:parcel/extract.pdf", Handler: (*Server).parcelExtract, Scope: scopePersonal, Operations: ops("parcelExtract")},
 	{Method: "GET", Path: "/api/v1/admin-units/at", Handler: (*Server).adminUnitsAt, Scope: scopeAnonymous, Operations: ops("adminUnitsAt")},
 	{Method: "GET", Path: "/api/v1/layers/:layer/nearby", Handler: (*Server).nearby, Scope: scopeRead, Operations: ops("nearby")},
 	{Method: "GET", Path: "/api/v1/layers/:layer/nearest", Handler: (*Server).nearest, Scope: scopeRead, Operations: ops("nearest")},

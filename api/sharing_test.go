@@ -60,11 +60,15 @@ func TestAuth_KeysAreCheckedOnEveryRequest(t *testing.T) {
 	if _, err := s.RevokeKey(context.Background(), strconv.FormatInt(revokedKey.ID, 10)); err != nil {
 		t.Fatal(err)
 	}
-	_, expired := mustKey(t, s, "hết hạn", []string{"parcels:read"}, func(nk *store.NewKey) {
-		soon := time.Now().Add(50 * time.Millisecond)
-		nk.ExpiresAt = &soon
+	// A key cannot be created already expired, so this one gets a day and then, in the
+	// database, its expiry moves to a minute ago: expired for certain, with no sleep.
+	expiredKey, expired := mustKey(t, s, "hết hạn", []string{"parcels:read"}, func(nk *store.NewKey) {
+		tomorrow := time.Now().Add(24 * time.Hour)
+		nk.ExpiresAt = &tomorrow
 	})
-	time.Sleep(60 * time.Millisecond)
+	if _, err := storetest.DB(t, s).Exec(context.Background(), `UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1`, expiredKey.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string
@@ -403,7 +407,11 @@ func TestChanges_StreamPushesAndResumes(t *testing.T) {
 	defer cancel()
 	ready := make(chan struct{})
 	go s.Listen(ctx, ready)
-	<-ready
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the store did not start listening for changes within 30 s")
+	}
 	srv := httptest.NewServer(newServer(t, s))
 	defer srv.Close()
 
@@ -416,7 +424,11 @@ func TestChanges_StreamPushesAndResumes(t *testing.T) {
 		}
 	}
 	insert(1)
+	// read takes n events from the stream, or what came within 30 s (the caller says how many
+	// it wanted): a stream that stops pushing fails with a message, not at go test's timeout.
 	read := func(lastID string, n int) []string {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/changes/stream", nil)
 		if lastID != "" {
 			req.Header.Set("Last-Event-ID", lastID)
@@ -443,7 +455,7 @@ func TestChanges_StreamPushesAndResumes(t *testing.T) {
 	}
 	ids := read("", 2)
 	if len(ids) != 2 {
-		t.Fatalf("got events %v, want 2", ids)
+		t.Fatalf("got events %v within 30 s, want 2", ids)
 	}
 	insert(3)
 	resumed := read(ids[1], 1)

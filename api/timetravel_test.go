@@ -61,7 +61,9 @@ func TestTimeTravel_TilesAndItems(t *testing.T) {
 		var fc struct {
 			NumberMatched int64 `json:"numberMatched"`
 		}
-		json.Unmarshal(rec.Body.Bytes(), &fc)
+		if err := json.Unmarshal(rec.Body.Bytes(), &fc); err != nil {
+			t.Fatalf("items datetime=%s: %v in %s", datetime, err, rec.Body)
+		}
 		return fc.NumberMatched
 	}
 	if n := matched("2019-06-01"); n != 0 {

@@ -20,24 +20,19 @@
 # Environment: BENCH_PARCELS, BENCH_DIR (where the files go; default a temporary directory,
 # removed afterwards unless BENCH_KEEP=1), DATABASE_URL (else the project-local cluster).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$here"
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bench-import
 N=${BENCH_PARCELS:-1000000}
-GISD=${GISD:-$here/bin/gisd}
+GISD=${GISD:-$PWD/bin/gisd}
 
-die() { printf 'bench-import: %s\n' "$*" >&2; exit 1; }
-log() { printf 'bench-import: %s\n' "$*" >&2; }
-
-command -v ogr2ogr >/dev/null || die "ogr2ogr is missing: sudo apt-get install -y gdal-bin"
+need ogr2ogr gdal-bin
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing: sudo apt-get install -y time"
-command -v psql >/dev/null || die "psql is missing: sudo apt-get install -y postgresql-client"
+need psql postgresql-client
 [ -x "$GISD" ] || die "$GISD is missing: run make build"
 
-base=$(scripts/devdb.sh up)
+# The server of DATABASE_URL or of the local cluster, a database of our own.
 db=gisd_bench_import
-# The same server, a database of our own: swap the path of the URL.
-url=$(printf '%s' "$base" | sed -E "s#^(postgres(ql)?://[^/]+)/[^?]*#\1/$db#")
-admin=$(printf '%s' "$base" | sed -E "s#^(postgres(ql)?://[^/]+)/[^?]*#\1/postgres#")
+bench_urls "$db"
 # ogr2ogr wants a libpq key/value string.
 pg_kv() {
 	python3 - "$1" <<'EOF'
@@ -62,7 +57,7 @@ log "writing $N parcels (WGS 84 and VN-2000 / TM-3 106-15) to $dir"
 [ -s "$dir/parcels-9212-$N.geojson" ] || "$GISD" synth --parcels "$N" --srid 9212 --out "$dir/parcels-9212-$N.geojson"
 
 log "fresh database $db with the schema and the demo's administrative units"
-psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 "$GISD" migrate up --database-url "$url" >/dev/null
 "$GISD" demo --database-url "$url" --parcels 1 >/dev/null
 psql -q "$url" -c "DELETE FROM constructions" -c "DELETE FROM parcels" >/dev/null

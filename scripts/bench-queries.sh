@@ -25,8 +25,8 @@
 # BENCH_POOL (16, gisd's default --db-max-conns), BENCH_RELOAD (0). With DATABASE_URL set, the
 # bench database is created on that server instead of the local cluster.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="$PATH:/usr/local/go/bin:/usr/lib/postgresql/15/bin"
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bench-queries
 
 PARCELS=${BENCH_PARCELS:-1000000}
 CONC=${BENCH_CONC:-8}
@@ -36,57 +36,25 @@ DB=gisd_bench_queries
 SOURCE_DB=gisd_bench_tiles
 PORT=18481
 
-log() { printf 'bench-queries: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+need wrk wrk
+need psql postgresql-client
+need pgbench postgresql-contrib
+bench_build
+bench_workdir
 
-command -v wrk >/dev/null || die "wrk is missing: sudo apt-get install -y wrk"
-command -v psql >/dev/null || die "psql is missing: sudo apt-get install -y postgresql-client"
-command -v pgbench >/dev/null || die "pgbench is missing: sudo apt-get install -y postgresql-contrib"
-[ -x bin/gisd ] || go build -o bin/gisd ./cmd/gisd
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# The bench database on the server of DATABASE_URL or of the local cluster.
-server_url=$(scripts/devdb.sh up)
-with_db() { sed -E "s#^([a-z]+://[^/?]*)(/[^?]*)?#\1/$2#" <<<"$1"; }
-url=$(with_db "$server_url" "$DB")
-admin_url=$(with_db "$server_url" postgres)
-exists() { psql "$admin_url" -XtAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
-parcels_in() { psql "$(with_db "$server_url" "$1")" -XtAc "SELECT count(*) FROM parcels" 2>/dev/null || echo 0; }
-
-if [ "${BENCH_RELOAD:-0}" = 1 ] && exists "$DB"; then
+# The bench database on the server of DATABASE_URL or of the local cluster: a copy of the tile
+# bench's province when that one is complete and idle.
+bench_urls "$DB"
+if [ "${BENCH_RELOAD:-0}" = 1 ] && db_exists "$DB"; then
 	psql "$admin_url" -Xqc "DROP DATABASE $DB WITH (FORCE)"
 fi
-if ! exists "$DB" && exists "$SOURCE_DB" && [ "$(parcels_in "$SOURCE_DB")" -ge "$PARCELS" ]; then
-	# A copy of the tile bench's province saves loading it again; it fails if that database is
-	# in use, and then we load our own.
-	if psql "$admin_url" -Xqc "CREATE DATABASE $DB TEMPLATE $SOURCE_DB" 2>/dev/null; then
-		log "cloned $SOURCE_DB into $DB"
-	fi
-fi
-exists "$DB" || psql "$admin_url" -Xqc "CREATE DATABASE $DB"
-bin/gisd migrate up --database-url "$url" >/dev/null
-have=$(parcels_in "$DB")
-if [ "$have" -lt "$PARCELS" ]; then
-	log "loading the demo province with $PARCELS parcels into $DB (takes a few minutes)"
-	bin/gisd demo --database-url "$url" --parcels "$PARCELS" --force >&2
-fi
+bench_create_db "$DB" "$SOURCE_DB" "$PARCELS"
+bench_demo "$PARCELS"
 psql "$url" -Xqc "VACUUM ANALYZE parcels" -c "VACUUM ANALYZE admin_units"
 have=$(parcels_in "$DB")
 log "$DB holds $have parcels"
 
-bin/gisd serve --database-url "$url" --addr "127.0.0.1:$PORT" --db-max-conns "$POOL" \
-	--rate-limit 0 --log-level error >"$work/gisd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 150); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null && break; sleep 0.2; done
-curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" || die "gisd did not start: $(cat "$work/gisd.log")"
+bench_serve "$PORT" "$work/gisd.log" --db-max-conns "$POOL"
 
 cat >"$work/http.lua" <<'EOF'
 -- Random points of the central province; one RESULT line at the end.

@@ -18,8 +18,8 @@
 # default --db-max-conns), BENCH_CONNS (32 client connections), BENCH_SECONDS (20 per run),
 # BENCH_ROUNDS (3 alternating cold/baseline rounds; the median counts), BENCH_RELOAD (0). With DATABASE_URL set, the bench database is created on that server instead.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="$PATH:/usr/local/go/bin"
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bench-tiles
 
 PARCELS=${BENCH_PARCELS:-1000000}
 NTILES=${BENCH_TILES:-3000}
@@ -32,42 +32,17 @@ GISD_PORT=18471
 BASE_PORT=18472
 LAYERS=admin_units,parcels,constructions
 
-log() { printf 'bench-tiles: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-command -v wrk >/dev/null || die "wrk is missing: sudo apt-get install -y wrk"
-command -v psql >/dev/null || die "psql is missing: sudo apt-get install -y postgresql-client"
-[ -x bin/gisd ] || go build -o bin/gisd ./cmd/gisd
+need wrk wrk
+need psql postgresql-client
+bench_build
 go build -o bin/tilebench ./store/internal/tilebench
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
 # The bench database: the server of DATABASE_URL or of the local cluster, database $DB.
-server_url=$(scripts/devdb.sh up)
-with_db() { sed -E "s#^([a-z]+://[^/?]*)(/[^?]*)?#\1/$2#" <<<"$1"; }
-url=$(with_db "$server_url" "$DB")
-admin_url=$(with_db "$server_url" postgres)
-if ! psql "$admin_url" -XtAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
-	psql "$admin_url" -Xqc "CREATE DATABASE $DB"
-fi
-bin/gisd migrate up --database-url "$url" >/dev/null
-have=$(psql "$url" -XtAc "SELECT count(*) FROM parcels")
-# The demo loaded must be the one this checkout generates (store.DemoVersion).
-want_version=$(sed -n 's/^const DemoVersion = "\(.*\)"$/\1/p' store/demo.go)
-have_version=$(psql "$url" -XtAc "SELECT options->>'version' FROM imports WHERE mode = 'demo' AND state = 'committed' ORDER BY id DESC LIMIT 1")
-if [ "${BENCH_RELOAD:-0}" = 1 ] || [ "$have" -lt "$PARCELS" ] || [ "$have_version" != "$want_version" ]; then
-	log "loading the demo province with $PARCELS parcels into $DB (takes a few minutes)"
-	bin/gisd demo --database-url "$url" --parcels "$PARCELS" --force >&2
-	psql "$url" -Xqc "VACUUM ANALYZE"
-	have=$(psql "$url" -XtAc "SELECT count(*) FROM parcels")
-fi
+bench_urls "$DB"
+bench_create_db "$DB"
+bench_demo "$PARCELS" "${BENCH_RELOAD:-0}"
+have=$(parcels_in "$DB")
 log "$DB holds $have parcels, $(psql "$url" -XtAc "SELECT count(*) FROM constructions") constructions"
 
 bbox=$(psql "$url" -XtAc "SELECT concat_ws(',', ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)) FROM (SELECT ST_Extent(geom) AS e FROM admin_units) x")
@@ -100,14 +75,6 @@ function done(summary, latency, requests)
 end
 EOF
 
-wait_ready() {
-	for _ in $(seq 1 100); do
-		curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	die "$1 did not answer"
-}
-
 # run NAME PORT: replays the list against the server on PORT; prints the RESULT line.
 run() {
 	local name=$1 port=$2 out
@@ -119,18 +86,7 @@ run() {
 	printf '%s %s\n' "$name" "${line#RESULT }" >>"$work/results"
 }
 
-serve() {
-	bin/gisd serve --database-url "$url" --addr "127.0.0.1:$GISD_PORT" --db-max-conns "$POOL" \
-		--rate-limit 0 --log-level error --tile-cache-bytes "$1" >"$work/gisd.log" 2>&1 &
-	pids+=($!)
-	wait_ready "http://127.0.0.1:$GISD_PORT/readyz"
-}
-
-stop_last() {
-	local p=${pids[-1]}
-	kill "$p" && wait "$p" 2>/dev/null || true
-	unset 'pids[-1]'
-}
+serve() { bench_serve "$GISD_PORT" "$work/gisd.log" --db-max-conns "$POOL" --tile-cache-bytes "$1"; }
 
 : >"$work/results"
 
@@ -140,7 +96,7 @@ stop_last() {
 serve 0
 bin/tilebench baseline -database-url "$url" -addr "127.0.0.1:$BASE_PORT" -db-max-conns "$POOL" >"$work/baseline.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$BASE_PORT/tiles/admin_units/0/0/0.mvt" && break; sleep 0.2; done
+wait_ready "http://127.0.0.1:$BASE_PORT/tiles/admin_units/0/0/0.mvt" || die "the baseline server did not start: $(tail -n 20 "$work/baseline.log")"
 # One pass over the list on each: the tile sizes, and PostgreSQL's buffers warmed for both alike.
 sizes=$(bin/tilebench sizes -base "http://127.0.0.1:$GISD_PORT" -list "$work/tiles.txt")
 log "gisd tiles: $sizes"

@@ -25,10 +25,13 @@ PACKAGES="postgresql-${PG_VERSION} postgresql-${PG_VERSION}-postgis-3 postgresql
 log() { printf 'devdb: %s\n' "$*" >&2; }
 die() { printf 'devdb: %s\n' "$*" >&2; exit 1; }
 
-# as_owner runs a command as the cluster's owner.
+# as_owner runs a command as the cluster's owner. As root it runs from /: runuser keeps the
+# working directory, and PostgreSQL's tools change into it and complain ("could not change
+# directory") when the checkout is under a home the postgres account cannot read. Every path we
+# pass is absolute, so the directory does not matter otherwise.
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
@@ -64,7 +67,7 @@ choose_dir() {
 		base=$(cat "$here/var/.pgbase")
 	elif [ "$(id -u)" -eq 0 ]; then
 		mkdir -p "$base"
-		if ! runuser -u postgres -- test -x "$base" 2>/dev/null; then
+		if ! as_owner test -x "$base" 2>/dev/null; then
 			local hash
 			hash=$(printf '%s' "$here" | sha1sum | cut -c1-12)
 			base="/var/tmp/gisd-$hash"
@@ -135,11 +138,13 @@ url)
 	;;
 stop)
 	[ -n "${DATABASE_URL:-}" ] && { log "DATABASE_URL is set: not touching any local cluster"; exit 0; }
+	[ -x "$PG_BIN/pg_ctl" ] || { log "PostgreSQL $PG_VERSION is not installed: no cluster to stop"; exit 0; }
 	choose_dir
 	if running; then as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null; log "stopped"; else log "not running"; fi
 	;;
 reset)
 	[ -n "${DATABASE_URL:-}" ] && { log "DATABASE_URL is set: not touching any local cluster"; exit 0; }
+	[ -x "$PG_BIN/pg_ctl" ] || { log "PostgreSQL $PG_VERSION is not installed: no cluster to reset"; exit 0; }
 	choose_dir
 	running && as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
 	rm -rf "$DATA" "$RUN" "$LOGFILE"

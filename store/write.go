@@ -33,7 +33,7 @@ type WriteMode int
 
 const (
 	WriteCreate  WriteMode = iota // a new feature
-	WriteReplace                  // every writable property is set; those absent become null
+	WriteReplace                  // every writable property is set; those absent get their default (null where none)
 	WritePatch                    // only the given properties change; null clears one
 )
 
@@ -330,7 +330,13 @@ func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureI
 			continue
 		}
 		v, ok := in.Properties[attr.Name]
-		if !ok && mode != WriteReplace {
+		if !ok {
+			if mode == WriteReplace {
+				// A replaced feature is as a new one would be: what it leaves out gets the
+				// column's default (NULL where there is none, 0 basements say).
+				cols = append(cols, pgx.Identifier{attr.Name}.Sanitize())
+				vals = append(vals, "DEFAULT")
+			}
 			continue
 		}
 		val, cast, err := typedValue(attr, v)

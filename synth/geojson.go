@@ -24,6 +24,11 @@ type GeoJSONOptions struct {
 	// way, but only exact output keeps the T-junctions where parcels of two
 	// communes meet exactly on the same line.
 	Decimals int
+	// SheetOffset is added to every map sheet number (SoHieuToBanDo) in the
+	// output. The demo numbers its sheets from 1 in each commune, so an offset
+	// of 1000 keeps a file's cadastral keys apart from the demo's: the file
+	// can be imported into a database that holds the demo.
+	SheetOffset int
 }
 
 // WriteGeoJSON streams cfg.Parcels parcels over the pre-reform communes of
@@ -81,15 +86,16 @@ func WriteGeoJSONWith(w io.Writer, cfg Config, units []AdminUnit, opt GeoJSONOpt
 
 func appendFeature(b []byte, p *Parcel, opt *GeoJSONOptions) []byte {
 	b = append(b, `{"type":"Feature","id":"`...)
+	sheet := int64(p.Sheet + opt.SheetOffset)
 	b = append(b, p.CommuneCode...)
 	b = append(b, '-')
-	b = strconv.AppendInt(b, int64(p.Sheet), 10)
+	b = strconv.AppendInt(b, sheet, 10)
 	b = append(b, '-')
 	b = strconv.AppendInt(b, int64(p.Number), 10)
 	b = append(b, `","properties":{"MaXa":`...)
 	b = appendJSONString(b, p.CommuneCode)
 	b = append(b, `,"SoHieuToBanDo":`...)
-	b = strconv.AppendInt(b, int64(p.Sheet), 10)
+	b = strconv.AppendInt(b, sheet, 10)
 	b = append(b, `,"SoThuTuThua":`...)
 	b = strconv.AppendInt(b, int64(p.Number), 10)
 	b = append(b, `,"DienTich":`...)

@@ -26,25 +26,24 @@ import (
 	"github.com/dongnai-gis/gisd/web"
 )
 
-// TestBrowser runs the browser tests (e2e/run.mjs) against the real server on a copy of the demo
-// database, in Debian's Chromium driven by npm's playwright-core, then checks what the pages
-// showed against the database. Screenshots of every step land in artifacts/e2e/ (GISD_ARTIFACTS
-// overrides the folder); with GISD_UPDATE_SCREENSHOTS=1 the two the README shows are copied to
-// docs/screenshots/.
+// TestBrowser walks through the web map and the import page in Debian's Chromium, driven from Go
+// over the DevTools protocol (chromedp), as a land officer and a GIS specialist would use them,
+// against the real server on a copy of the demo database, and checks what the pages showed
+// against the database. Every wait is on a condition (rendered features, a panel state) with the
+// step's deadline, never a fixed sleep. Any request to another host is refused and fails the test:
+// the pages must work without internet access. Screenshots of every step land in artifacts/e2e/
+// (GISD_ARTIFACTS overrides the folder); with GISD_UPDATE_SCREENSHOTS=1 the two the README shows
+// are copied to docs/screenshots/.
 //
-// It needs node, chromium and a built bundle (`make web`). Without them it skips, saying why —
-// unless GISD_REQUIRE_DB=1 (make test, CI), where a missing piece fails the test.
+// It needs chromium (CHROMIUM overrides the path) and a built bundle (`make web`). Without them it
+// skips, saying why — unless GISD_REQUIRE_DB=1 (make test, CI), where a missing piece fails.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests are not short")
 	}
-	node := need(t, "node", "")
 	chromium := need(t, "chromium", os.Getenv("CHROMIUM"))
 	if !web.Built() {
 		missing(t, "the web bundle is not built: run `make web`")
-	}
-	if _, err := os.Stat("node_modules/playwright-core/package.json"); err != nil {
-		missing(t, "playwright-core is not installed in web/node_modules: run `make web`")
 	}
 	dbURL := storetest.Demo(t)
 	pool := storetest.Pool(t, dbURL)
@@ -77,11 +76,10 @@ func TestBrowser(t *testing.T) {
 
 	fx := pickFixtures(t, query)
 	// One key for the run: personal fields on the map, the admin scope for the import page.
-	_, secret, err := st.CreateKey(ctx, store.NewKey{Name: "e2e", Scopes: []string{"admin", "*:read", "*:personal"}, CreatedBy: "e2e"})
+	_, apiKey, err := st.CreateKey(ctx, store.NewKey{Name: "e2e", Scopes: []string{"admin", "*:read", "*:personal"}, CreatedBy: "e2e"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.APIKey = secret
 	artifacts := os.Getenv("GISD_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = filepath.Join("..", "artifacts", "e2e")
@@ -91,91 +89,401 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	fxFile := filepath.Join(artifacts, "fixtures.json")
-	b, _ := json.MarshalIndent(fx, "", "  ")
-	if err := os.WriteFile(fxFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 
+	// The whole walk has a deadline too, so a browser that hangs fails here, not at go test's.
 	runCtx, stop := context.WithTimeout(ctx, 12*time.Minute)
 	defer stop()
-	cmd := exec.CommandContext(runCtx, node, "e2e/run.mjs", srv.URL, artifacts)
-	cmd.Env = append(os.Environ(), "E2E_FIXTURES="+fxFile, "CHROMIUM="+chromium, "E2E_API_KEY="+fx.APIKey)
-	out := newTestWriter(t, "e2e: ")
-	cmd.Stdout, cmd.Stderr = out, out
-	runErr := cmd.Run()
+	b := startBrowser(t, runCtx, chromium, srv.URL, artifacts)
+	const stepTimeout = 90 * time.Second
+	walk := func(name string, fn func(s *step)) string { return b.step(t, name, false, stepTimeout, fn) }
+	walkFull := func(name string, fn func(s *step)) string { return b.step(t, name, true, stepTimeout, fn) }
+	readme := map[string]string{} // screenshot file -> name in docs/screenshots
 
-	var res results
-	rb, err := os.ReadFile(filepath.Join(artifacts, "results.json"))
-	if err != nil {
-		t.Fatalf("the browser run wrote no results (%v); run error: %v", err, runErr)
-	}
-	if err := json.Unmarshal(rb, &res); err != nil {
-		t.Fatalf("results.json: %v", err)
-	}
-	for _, s := range res.Steps {
-		if !s.OK {
-			t.Errorf("step %s failed: %s (screenshot %s)", s.Name, s.Error, filepath.Join(artifacts, s.Screenshot))
+	walk("map-loads-province-view", func(s *step) {
+		s.goTo("/")
+		s.waitFor("the map to be ready", `window.gisd?.ready === true`)
+		waitRendered(s, "admin-province", "admin-district", "admin-commune")
+		s.waitFor("administrative unit labels", `Number(document.body.dataset.labels) > 0`)
+		waitIdle(s)
+		view := eval[struct {
+			Zoom   float64   `json:"zoom"`
+			Center []float64 `json:"center"`
+			Lang   string    `json:"lang"`
+			Labels int       `json:"labels"`
+		}](s, `(() => {
+			const m = window.gisd.map, c = m.getCenter();
+			return { zoom: m.getZoom(), center: [c.lng, c.lat], lang: document.documentElement.lang,
+				labels: document.querySelectorAll('.admin-label:not([hidden])').length };
+		})()`)
+		s.check(view.Lang == "vi", "page language %s, want vi", view.Lang)
+		s.check(len(view.Center) == 2 && view.Center[0] > 106.41 && view.Center[0] < 107.43 && view.Center[1] > 11.3 && view.Center[1] < 12.3,
+			"start view centred at %v, want inside Bình Phước", view.Center)
+		s.check(view.Labels > 0, "no administrative unit labels are shown")
+	})
+
+	walk("parcels-render", func(s *step) {
+		jumpTo(s, fx.Click.Lon, fx.Click.Lat, 17)
+		waitRendered(s, "parcels-fill")
+		waitIdle(s)
+		s.check(renderedCount(s, "parcels-fill") > 0, "no parcel rendered")
+		legend := eval[[]string](s, `[...document.querySelectorAll('#legend [data-code]')].map((e) => e.textContent.trim())`)
+		s.check(len(legend) > 0, "the legend lists no land-use code")
+	})
+
+	readme[walk("click-parcel", func(s *step) {
+		x, y := pagePoint(s, fx.Click.Lon, fx.Click.Lat)
+		s.clickAt(x, y)
+		p := readPanel(s, fx.Click.Key)
+		if p.State != "ready" || p.Key != fx.Click.Key {
+			s.Fatalf("panel state %s, key %s (%s%s), want ready with %s", p.State, p.Key, p.Error, p.Empty, fx.Click.Key)
 		}
-	}
-	if res.Fatal != "" {
-		t.Errorf("the browser run stopped: %s", res.Fatal)
-	}
-	for _, u := range res.Outside {
-		t.Errorf("the page requested %s, outside the server (the map must work without internet)", u)
-	}
-	for _, e := range res.PageErrors {
-		t.Errorf("uncaught error in the page: %s", e)
-	}
-	if runErr != nil && !t.Failed() {
-		t.Errorf("node e2e/run.mjs: %v", runErr)
-	}
+		checkPanel(s.T, query, fx.Click.Key, p)
+	})] = "map-parcels.png"
 
-	// What the pages showed, against the database.
-	if s := res.step("click-parcel"); s.OK {
-		checkPanel(t, query, fx.Click.Key, s.Panel)
-	}
-	if s := res.step("api-key-personal"); s.OK {
+	walk("api-key-personal", func(s *step) {
+		// Without a key the land user is hidden; a key with the personal scope shows it.
+		before := readPanel(s, fx.Click.Key)
+		s.check(before.PersonalHidden, "the land user is shown without an API key")
+		s.click(".key-box summary")
+		s.fill("#api-key", apiKey)
+		s.pressEnter("#api-key")
+		s.waitFor("the land user in the panel", `!!document.querySelector('#info-body [data-field=owner-name]')`)
+		p := readPanel(s, fx.Click.Key)
+		s.click(".key-box summary")
 		var owner string
 		parts := strings.Split(fx.Click.Key, "/")
 		if err := query(`SELECT coalesce(owner_name, '') FROM parcels WHERE commune_code = $1 AND sheet_no = $2::int AND parcel_no = $3::int`,
 			parts[0], parts[1], parts[2]).Scan(&owner); err != nil {
-			t.Fatal(err)
+			s.Fatal(err)
 		}
-		if s.Panel.OwnerName != owner {
-			t.Errorf("with a personal-scope key the panel shows land user %q, database has %q", s.Panel.OwnerName, owner)
+		s.check(p.OwnerName != "", "no land user shown with a personal-scope key")
+		s.check(p.OwnerName == owner, "with a personal-scope key the panel shows land user %q, database has %q", p.OwnerName, owner)
+	})
+
+	walk("empty-spot", func(s *step) {
+		// Far outside any parcel (but inside Vietnam): the panel says there is none.
+		jumpTo(s, 106.0, 11.0, 16)
+		waitIdle(s)
+		x, y := canvasPoint(s, 0.5, 0.5)
+		s.clickAt(x, y)
+		p := readPanel(s, "")
+		s.check(p.State == "empty", "panel state %s, want empty", p.State)
+		s.check(p.Empty == "Không có thửa đất tại đây", "panel says %q", p.Empty)
+	})
+
+	walk("server-not-responding", func(s *step) {
+		// The parcel query cannot reach the server: the panel says so instead of hanging.
+		b.refuseParcelsAt.Store(true)
+		defer b.refuseParcelsAt.Store(false)
+		jumpTo(s, fx.Click.Lon, fx.Click.Lat, 17)
+		waitIdle(s)
+		// From the keyboard: focus the map and press Enter to pick the parcel at its centre.
+		s.pressEnter("#map canvas")
+		p := readPanel(s, "")
+		s.check(p.State == "error" && p.Error == "Máy chủ không phản hồi", "panel %s: %q, want error %q", p.State, p.Error, "Máy chủ không phản hồi")
+	})
+
+	walk("search-dong-xoai", func(s *step) {
+		search(s, "dong xoai", 0)
+		r := eval[struct {
+			Center  []float64 `json:"center"`
+			Message string    `json:"message"`
+			Results []string  `json:"results"`
+		}](s, `(() => {
+			const c = window.gisd.map.getCenter();
+			return { center: [c.lng, c.lat], message: document.getElementById('message').textContent,
+				results: [...document.querySelectorAll('#results [role=option]')].map((o) => o.textContent.trim()) };
+		})()`)
+		found := strings.Contains(r.Message, "Đồng Xoài")
+		for _, x := range r.Results {
+			found = found || strings.Contains(x, "Đồng Xoài")
 		}
-	}
-	if s := res.step("search-cadastral-key"); s.OK {
-		checkPanel(t, query, fx.Key.Key, s.Panel)
-	}
-	if s := res.step("search-dong-xoai"); s.OK && len(s.Center) == 2 {
+		s.check(found, "no Đồng Xoài in %q / %q", r.Message, r.Results)
+		if len(r.Center) != 2 {
+			s.Fatalf("the map's centre reads %v", r.Center)
+		}
 		var inside bool
 		if err := query(`SELECT EXISTS (SELECT 1 FROM admin_units WHERE code = '689'
-			AND ST_Contains(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)))`, s.Center[0], s.Center[1]).Scan(&inside); err != nil {
-			t.Fatal(err)
+			AND ST_Contains(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)))`, r.Center[0], r.Center[1]).Scan(&inside); err != nil {
+			s.Fatal(err)
 		}
-		if !inside {
-			t.Errorf(`after searching "dong xoai" the map is centred at %v, outside Thành phố Đồng Xoài (689)`, s.Center)
+		s.check(inside, `after searching "dong xoai" the map is centred at %v, outside Thành phố Đồng Xoài (689)`, r.Center)
+	})
+
+	walk("search-cadastral-key", func(s *step) {
+		parts := strings.Split(fx.Key.Key, "/")
+		search(s, strings.Join(parts, " "), 0)
+		p := readPanel(s, fx.Key.Key)
+		if p.Key != fx.Key.Key {
+			s.Fatalf("panel shows %s, want %s", p.Key, fx.Key.Key)
 		}
+		checkPanel(s.T, query, fx.Key.Key, p)
+		s.check(renderedCount(s, "parcels-selected") > 0, "the parcel found is not highlighted")
+	})
+
+	walk("search-vn2000", func(s *step) {
+		v := fx.VN2000
+		// As printed on a land document: X is the northing, Y the easting.
+		search(s, fmt.Sprintf("X = %.3f, Y = %.3f", v.Y, v.X), v.SRID)
+		p := readPanel(s, v.Key)
+		s.check(p.Key == v.Key, "panel shows %s, want %s", p.Key, v.Key)
+		s.check(eval[bool](s, `!!document.querySelector('.maplibregl-marker:not(.admin-label)')`), "no marker at the point")
+	})
+
+	walk("cursor-readout", func(s *step) {
+		x, y := canvasPoint(s, 1.0/3, 1.0/3)
+		s.moveTo(x, y)
+		s.waitFor("the VN-2000 cursor readout", `document.getElementById('cursor-vn').textContent.includes('X =')`)
+		wgs := eval[string](s, `document.getElementById('cursor-wgs').textContent`)
+		s.check(strings.TrimSpace(wgs) != "", "no WGS 84 cursor readout")
+	})
+
+	walk("date-before-reform", func(s *step) {
+		eval[bool](s, `(window.gisd.map.fitBounds([[106.41, 11.3], [107.43, 12.3]], { duration: 0 }), true)`)
+		setDate(s, "2025-06-30")
+		waitRendered(s, "admin-district")
+		waitIdle(s)
+		s.check(renderedCount(s, "admin-district") > 0, "no district drawn on 2025-06-30")
+	})
+
+	walk("date-after-reform", func(s *step) {
+		setDate(s, "2025-07-01")
+		s.waitFor("no districts but the province and communes on 2025-07-01", `(() => {
+			const m = window.gisd.map;
+			return m.isSourceLoaded('admin_units') && m.queryRenderedFeatures({ layers: ['admin-district'] }).length === 0 &&
+				m.queryRenderedFeatures({ layers: ['admin-province', 'admin-commune'] }).length > 0;
+		})()`)
+		waitIdle(s)
+	})
+
+	walk("english-switch", func(s *step) {
+		s.click("#lang")
+		s.waitFor("the page in English", `document.documentElement.lang === 'en'`)
+		h1 := eval[string](s, `document.querySelector('h1').textContent`)
+		s.check(strings.Contains(h1, "Cadastral map"), "English title is %q", h1)
+	})
+
+	walk("tablet-layout", func(s *step) {
+		s.click("#lang")
+		s.waitFor("the page in Vietnamese", `document.documentElement.lang === 'vi'`)
+		s.viewport(800, 1100)
+		s.waitFor("the map to fill the tablet's width", `window.gisd.map.getCanvas().getBoundingClientRect().width > 700`)
+		waitIdle(s)
+		w := eval[int](s, `document.documentElement.scrollWidth`)
+		s.check(w <= 800, "page is %dpx wide on an 800px tablet", w)
+	})
+
+	// ---- the import page ----
+	imp := fx.Import
+	importFile := filepath.Join(artifacts, "e2e-import.geojson")
+	if b, err := json.Marshal(imp.GeoJSON); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(importFile, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if s := res.step("import-report"); s.OK {
+	fillImportForm := func(s *step, maxRejected string) {
+		s.setFiles("#file", importFile)
+		s.selectOption("#layer", "__new__")
+		s.fill("#new-title", imp.Title)
+		s.fill("#new-id", imp.Layer)
+		s.selectOption("#srid", "4326")
+		s.selectOption("#mode", "append")
+		s.selectOption("#max-rejected", maxRejected)
+	}
+
+	walkFull("import-all-or-nothing", func(s *step) {
+		// By default one bad feature stops the import: nothing is written, the report says why.
+		s.viewport(1366, 800)
+		s.goTo("/import")
+		s.waitFor("the import page to be ready", `document.body.dataset.ready === 'true'`)
+		fillImportForm(s, "0")
+		s.click("#submit")
+		s.waitFor("the import to end", `['committed', 'failed', 'cancelled', 'validated'].includes(document.body.dataset.importState) &&
+			!document.getElementById('submit').disabled`)
+		r := readReport(s)
+		s.check(r.State == "failed", "import ended %s, want failed", r.State)
+		s.check(strings.Contains(r.Error, "bị từ chối"), "the failed import says %q, want a Vietnamese reason", r.Error)
+		s.check(len(r.Rejected) == 1, "report lists %d rejected features, want 1", len(r.Rejected))
 		var n int
-		if err := query(`SELECT count(*) FROM layer_features WHERE layer_id = $1`, fx.Import.Layer).Scan(&n); err != nil {
-			t.Fatal(err)
+		if err := query(`SELECT count(*) FROM layer_features WHERE layer_id = $1`, imp.Layer).Scan(&n); err != nil {
+			s.Fatal(err)
 		}
-		if n != fx.Import.Good {
-			t.Errorf("layer %s holds %d features after the import, want %d", fx.Import.Layer, n, fx.Import.Good)
+		s.check(n == 0, "layer %s holds %d features after a failed import, want 0", imp.Layer, n)
+	})
+
+	readme[walkFull("import-report", func(s *step) {
+		// Skipping invalid features: the rest is imported and the report lists the one rejected.
+		s.goTo("/import")
+		s.waitFor("the import page to be ready", `document.body.dataset.ready === 'true'`)
+		fillImportForm(s, "-1")
+		s.click("#submit")
+		s.waitFor("the import to end", `['committed', 'failed', 'cancelled', 'validated'].includes(document.body.dataset.importState)`)
+		r := readReport(s)
+		s.check(r.State == "committed", "import ended %s: %s", r.State, r.Error)
+		if len(r.Rejected) != 1 {
+			s.Fatalf("report lists %d rejected features, want 1", len(r.Rejected))
 		}
-		if r := s.Report.Rejected; len(r) == 1 && len(r[0]) > 0 && r[0][0] != strconv.Itoa(fx.Import.BadIndex) &&
-			r[0][0] != strconv.Itoa(fx.Import.BadIndex+1) {
-			t.Errorf("the rejected feature is listed with index %q, want %d (0-based) or %d (1-based)", r[0][0], fx.Import.BadIndex, fx.Import.BadIndex+1)
+		if idx := r.Rejected[0]; len(idx) == 0 || (idx[0] != strconv.Itoa(imp.BadIndex) && idx[0] != strconv.Itoa(imp.BadIndex+1)) {
+			s.Errorf("the rejected feature is listed as %q, want index %d (0-based) or %d (1-based)", idx, imp.BadIndex, imp.BadIndex+1)
 		}
+		var n int
+		if err := query(`SELECT count(*) FROM layer_features WHERE layer_id = $1`, imp.Layer).Scan(&n); err != nil {
+			s.Fatal(err)
+		}
+		s.check(n == imp.Good, "layer %s holds %d features after the import, want %d", imp.Layer, n, imp.Good)
+	})] = "import-report.png"
+
+	walk("imported-layer-on-map", func(s *step) {
+		s.click("#view-on-map")
+		s.waitFor("the map to be ready", `window.gisd?.ready === true`)
+		s.waitFor("the imported layer's switch", jsCall(`(id) => !!document.getElementById('toggle-' + id)`, imp.Layer))
+		waitRendered(s, "layer:"+imp.Layer+":fill", "layer:"+imp.Layer+":point", "layer:"+imp.Layer+":line")
+		waitIdle(s)
+	})
+
+	outside, pageErrors, console, requests := b.snapshot()
+	for _, u := range outside {
+		t.Errorf("the page requested %s, outside the server (the map must work without internet)", u)
+	}
+	for _, e := range pageErrors {
+		t.Errorf("uncaught error in the page: %s", e)
+	}
+	for _, c := range console {
+		t.Logf("console %s", c)
+	}
+	// The refusal of outside requests is only worth something if the interception sees the
+	// page's requests, tiles included (MapLibre fetches them from a worker).
+	if requests["tile"] == 0 || requests["api"] == 0 {
+		t.Errorf("the request interception saw %v: no tile or API request passed through it", requests)
 	}
 	if os.Getenv("GISD_UPDATE_SCREENSHOTS") == "1" && !t.Failed() {
-		updateScreenshots(t, artifacts, res)
+		updateScreenshots(t, artifacts, readme)
 	}
-	t.Logf("screenshots and results: %s", artifacts)
+	t.Logf("requests: %v; screenshots: %s", requests, artifacts)
+}
+
+// waitIdle waits until the map has nothing left to load or draw.
+func waitIdle(s *step) {
+	s.Helper()
+	s.waitFor("the map to be idle", `(() => { const m = window.gisd?.map; return m && m.loaded() && !m.isMoving() && m.areTilesLoaded(); })()`)
+}
+
+// renderedCount counts the rendered features of the style layers that exist.
+func renderedCount(s *step, layers ...string) int {
+	s.Helper()
+	return eval[int](s, jsCall(`(ls) => window.gisd.map.queryRenderedFeatures({ layers: ls.filter((l) => window.gisd.map.getLayer(l)) }).length`, layers))
+}
+
+// waitRendered waits until at least one of the style layers has rendered a feature.
+func waitRendered(s *step, layers ...string) {
+	s.Helper()
+	s.waitFor("features drawn in "+strings.Join(layers, ", "), jsCall(`(ls) => {
+		const m = window.gisd?.map;
+		if (!m || !m.loaded()) return false;
+		const have = ls.filter((l) => m.getLayer(l));
+		return have.length > 0 && m.queryRenderedFeatures({ layers: have }).length > 0;
+	}`, layers))
+}
+
+// jumpTo centres the map on (lon, lat) at zoom z.
+func jumpTo(s *step, lon, lat, z float64) {
+	s.Helper()
+	eval[bool](s, jsCall(`([x, y, z]) => (window.gisd.map.jumpTo({ center: [x, y], zoom: z }), true)`, []float64{lon, lat, z}))
+}
+
+// pagePoint is where (lon, lat) is on the page, in CSS pixels.
+func pagePoint(s *step, lon, lat float64) (float64, float64) {
+	s.Helper()
+	p := eval[[]float64](s, jsCall(`([x, y]) => {
+		const p = window.gisd.map.project([x, y]);
+		const r = window.gisd.map.getCanvas().getBoundingClientRect();
+		return [r.left + p.x, r.top + p.y];
+	}`, []float64{lon, lat}))
+	return p[0], p[1]
+}
+
+// canvasPoint is the point at fractions (fx, fy) of the map canvas, in CSS pixels.
+func canvasPoint(s *step, fx, fy float64) (float64, float64) {
+	s.Helper()
+	p := eval[[]float64](s, jsCall(`([fx, fy]) => {
+		const r = window.gisd.map.getCanvas().getBoundingClientRect();
+		return [r.left + r.width * fx, r.top + r.height * fy];
+	}`, []float64{fx, fy}))
+	return p[0], p[1]
+}
+
+// readPanel waits for the side panel to settle (on key, when given) and reads what it shows.
+func readPanel(s *step, key string) panel {
+	s.Helper()
+	s.waitFor("the panel to settle on "+strconv.Quote(key), jsCall(`(k) => {
+		const b = document.getElementById('info-body');
+		if (!b || b.dataset.state === 'loading') return false;
+		if (b.dataset.state === 'error' || b.dataset.state === 'empty') return true;
+		if (k && b.dataset.key !== k) return false;
+		// Wait for the parts that arrive later (constructions, history) to finish loading.
+		return !b.querySelector('.loading');
+	}`, key))
+	return eval[panel](s, `(() => {
+		const b = document.getElementById('info-body');
+		const f = (name) => b.querySelector('[data-field="' + name + '"]')?.textContent.trim() ?? '';
+		return {
+			state: b.dataset.state,
+			key: f('key'),
+			commune: f('commune'),
+			district: f('district'),
+			province: f('province'),
+			address: f('address'),
+			officialArea: f('official-area'),
+			uses: [...b.querySelectorAll('[data-field=uses] tbody tr')].map((tr) => ({
+				code: tr.dataset.code,
+				name: tr.children[1].textContent.trim(),
+				area: tr.children[2].textContent.trim(),
+			})),
+			constructions: [...b.querySelectorAll('[data-field=constructions] li')].map((li) => li.dataset.id),
+			history: [...b.querySelectorAll('[data-field=history] li')].map((li) => li.dataset.version),
+			error: f('error'),
+			empty: f('empty'),
+			ownerName: f('owner-name'),
+			personalHidden: !!b.querySelector('[data-field=personal-hidden]'),
+		};
+	})()`)
+}
+
+// search types text in the search box (with a VN-2000 zone when zone is not 0), presses Enter
+// and waits for the answer to be shown.
+func search(s *step, text string, zone int) {
+	s.Helper()
+	if zone != 0 {
+		s.selectOption("#q-zone", strconv.Itoa(zone))
+	}
+	s.fill("#q", text)
+	before := eval[int](s, `window.gisd.searches || 0`)
+	s.pressEnter("#q")
+	s.waitFor("the search for "+strconv.Quote(text)+" to answer", fmt.Sprintf(`(window.gisd.searches || 0) > %d`, before))
+	waitIdle(s)
+}
+
+// setDate picks a day in the map's date control and waits for the map to take it.
+func setDate(s *step, day string) {
+	s.Helper()
+	s.fill("#date", day)
+	s.waitFor("the map's date to be "+day, jsCall(`(d) => window.gisd.state.date === d`, day))
+}
+
+// importReport is what the import page shows of a job.
+type importReport struct {
+	State    string     `json:"state"`
+	Error    string     `json:"error"`
+	Rejected [][]string `json:"rejected"`
+}
+
+func readReport(s *step) importReport {
+	s.Helper()
+	return eval[importReport](s, `({
+		state: document.body.dataset.importState,
+		rejected: [...document.querySelectorAll('#rejected tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent.trim())),
+		error: [document.getElementById('form-error'), document.getElementById('job-error')].filter((e) => !e.hidden).map((e) => e.textContent).join(' '),
+	})`)
 }
 
 // need finds a program or reports it missing.
@@ -304,34 +612,19 @@ func pickFixtures(t *testing.T, query queryFunc) fixtures {
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-type results struct {
-	Steps      []stepResult `json:"steps"`
-	Outside    []string     `json:"outside"`
-	PageErrors []string     `json:"pageErrors"`
-	Console    []string     `json:"console"`
-	Fatal      string       `json:"fatal"`
-}
-
-type stepResult struct {
-	Name       string    `json:"name"`
-	OK         bool      `json:"ok"`
-	Error      string    `json:"error"`
-	Screenshot string    `json:"screenshot"`
-	Panel      panel     `json:"panel"`
-	Center     []float64 `json:"center"`
-	Report     struct {
-		Rejected [][]string `json:"rejected"`
-	} `json:"report"`
-}
-
+// panel is what the side panel shows, as readPanel reads it from the page.
 type panel struct {
-	Key          string `json:"key"`
-	Commune      string `json:"commune"`
-	District     string `json:"district"`
-	Province     string `json:"province"`
-	Address      string `json:"address"`
-	OfficialArea string `json:"officialArea"`
-	Uses         []struct {
+	State          string `json:"state"`
+	Error          string `json:"error"`
+	Empty          string `json:"empty"`
+	PersonalHidden bool   `json:"personalHidden"`
+	Key            string `json:"key"`
+	Commune        string `json:"commune"`
+	District       string `json:"district"`
+	Province       string `json:"province"`
+	Address        string `json:"address"`
+	OfficialArea   string `json:"officialArea"`
+	Uses           []struct {
 		Code string `json:"code"`
 		Name string `json:"name"`
 		Area string `json:"area"`
@@ -339,15 +632,6 @@ type panel struct {
 	Constructions []string `json:"constructions"`
 	History       []string `json:"history"`
 	OwnerName     string   `json:"ownerName"`
-}
-
-func (r results) step(name string) stepResult {
-	for _, s := range r.Steps {
-		if s.Name == name {
-			return s
-		}
-	}
-	return stepResult{}
 }
 
 // checkPanel compares what the side panel showed for key with the parcels table.
@@ -422,18 +706,15 @@ func viNumber(v float64, digits int) string {
 	return out
 }
 
-func updateScreenshots(t *testing.T, artifacts string, res results) {
+// updateScreenshots copies the screenshots the README shows to docs/screenshots/.
+func updateScreenshots(t *testing.T, artifacts string, shots map[string]string) {
 	t.Helper()
 	dir := filepath.Join("..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for step, name := range map[string]string{"click-parcel": "map-parcels.png", "import-report": "import-report.png"} {
-		s := res.step(step)
-		if s.Screenshot == "" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(artifacts, s.Screenshot))
+	for shot, name := range shots {
+		b, err := os.ReadFile(filepath.Join(artifacts, shot))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -459,7 +740,7 @@ func (q quietRequests) WithAttrs(as []slog.Attr) slog.Handler {
 }
 func (q quietRequests) WithGroup(g string) slog.Handler { return quietRequests{q.Handler.WithGroup(g)} }
 
-// testWriter sends a subprocess's (or the server's) output to the test log line by line. What
+// testWriter sends the server's output to the test log line by line. What
 // arrives after the test has finished is dropped: t.Log would panic.
 type testWriter struct {
 	t      *testing.T

@@ -1,6 +1,6 @@
 // Package web holds gisd's browser front end: the map for land officers (served at /) and the
 // import page for GIS staff (/import), their build (esbuild, driven by build.mjs from npm packages
-// pinned in package-lock.json) and their browser tests (e2e/, run from e2e_test.go).
+// pinned in package-lock.json) and their browser tests (e2e_test.go, Chromium driven from Go).
 //
 // The built bundle lives in bundle/ and is embedded into the binary, so a deployed gisd is one
 // file with no outside dependencies: MapLibre GL JS and proj4 come from npm at build time, never

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -123,25 +126,50 @@ func TestServe_MigrateReadyAndGracefulShutdown(t *testing.T) {
 	if !status.Current() {
 		t.Errorf("after serve --migrate: %+v", status)
 	}
-	// A slow request in flight when the shutdown starts still completes.
-	type result struct {
-		status int
-		err    error
+	// A request in flight when the shutdown starts still completes. In flight for certain, not
+	// by timing: the client sends its headers with "Expect: 100-continue" and holds the body
+	// back; the server's "100 Continue" says a handler is reading it. Then the shutdown starts,
+	// and only when the server refuses new connections (its listener is closed) does the body go.
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
-	slow := make(chan result, 1)
-	go func() {
-		res, err := http.Get(base + "/api/v1/layers")
-		if err != nil {
-			slow <- result{0, err}
-			return
-		}
-		res.Body.Close()
-		slow <- result{res.StatusCode, nil}
-	}()
-	time.Sleep(5 * time.Millisecond)
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(60 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"geometry":{"type":"Point","coordinates":[106.89,11.535]}}`
+	fmt.Fprintf(conn, "POST /api/v1/query/intersects HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", addr, len(body))
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		t.Fatalf("waiting for 100 Continue: %q, %v", line, err)
+	}
+	if line, err := br.ReadString('\n'); err != nil || line != "\r\n" {
+		t.Fatalf("after 100 Continue: %q, %v", line, err)
+	}
 	cancel()
-	if r := <-slow; r.err != nil || r.status != http.StatusOK {
-		t.Errorf("in-flight request during shutdown: %d %v", r.status, r.err)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break // the listener is closed: the shutdown has begun
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections 30 s after the shutdown began")
+		}
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatalf("sending the body during the shutdown: %v", err)
+	}
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the request in flight during the shutdown got no answer: %v", err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("the request in flight during the shutdown: %d %s, want 200", res.StatusCode, answer)
 	}
 	select {
 	case code := <-done:

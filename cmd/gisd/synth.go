@@ -15,13 +15,14 @@ import (
 func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s := newSettings("synth", "Writes the demo generator's parcels as a GeoJSON FeatureCollection with the field names of\nVietnamese cadastral layers (MaXa, SoHieuToBanDo, SoThuTuThua, ...), for benchmarks and import tests.\nNeeds no database.")
 	s.fs.SetOutput(stderr)
-	var parcels, seed, srid, decimals int
+	var parcels, seed, srid, decimals, sheetOffset int
 	var out string
 	s.Int(&parcels, "parcels", "", 1_000_000, "number of parcels")
 	s.Int(&seed, "seed", "", 70, "generator seed")
 	s.String(&out, "out", "", "-", "output file, - for standard output")
 	s.Int(&srid, "srid", "", 4326, "output CRS: 4326 (WGS 84) or a VN-2000 TM-3 zone such as 9212 (written with a legacy crs member)")
 	s.Int(&decimals, "decimals", "", 0, "round coordinates to this many decimals (0: exact)")
+	s.Int(&sheetOffset, "sheet-offset", "", 1000, "added to every map sheet number, so that the file's cadastral keys never collide with\nthe demo's (sheets 1..N per commune) and it imports into a database holding the demo; 0 for the demo's own keys")
 	if err := s.parse(args); err != nil {
 		return asUsage(err)
 	}
@@ -31,7 +32,10 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if decimals < 0 || decimals > 15 {
 		return usagef("--decimals %d: want 0..15", decimals)
 	}
-	opt := synth.GeoJSONOptions{Decimals: decimals}
+	if sheetOffset < 0 || sheetOffset > 1_000_000 {
+		return usagef("--sheet-offset %d: want 0..1000000", sheetOffset)
+	}
+	opt := synth.GeoJSONOptions{Decimals: decimals, SheetOffset: sheetOffset}
 	if srid != 4326 {
 		crs, ok := geo.LookupCRS(srid)
 		if !ok || !crs.Projected {
