@@ -70,7 +70,7 @@ func TestAuth_KeyDependentAnswersAreNeverStored(t *testing.T) {
 						t.Errorf("%s %s as %s: Cache-Control %q, Vary %q", rt.Method, target, who.name, cc, vary)
 					}
 				default:
-					if cc != "no-store" || !strings.Contains(vary, "Authorization") || !strings.Contains(vary, "X-API-Key") {
+					if !strings.Contains(cc, "no-store") || !strings.Contains(vary, "Authorization") || !strings.Contains(vary, "X-API-Key") {
 						t.Errorf("%s %s as %s (%d): Cache-Control %q, Vary %q; want no-store and Vary: Authorization, X-API-Key", rt.Method, target, who.name, rec.Code, cc, vary)
 					}
 				}
