@@ -251,8 +251,24 @@ func (s *Store) validateGeometry(ctx context.Context, tx pgx.Tx, l *Layer, in Fe
 // not write is ErrForbidden, naming it; a replace leaves those attributes as they are stored.
 func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode WriteMode, id int64, ifVersion int,
 	in FeatureInput, mayWrite AttributeFilter) (WriteResult, error) {
+	var res WriteResult
+	err := s.withActor(ctx, actor, func(tx pgx.Tx) error {
+		var err error
+		res, err = s.writeFeature(ctx, tx, l, mode, id, ifVersion, in, mayWrite)
+		return err
+	})
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
+	}
+	return res, nil
+}
+
+// writeFeature is WriteFeature inside tx, which has its actor set. Every write of one feature
+// goes through it, so the rule on attributes the caller may not write holds for every surface.
+func (s *Store) writeFeature(ctx context.Context, tx pgx.Tx, l *Layer, mode WriteMode, id int64, ifVersion int,
+	in FeatureInput, mayWrite AttributeFilter) (WriteResult, error) {
 	if err := checkProperties(l, in.Properties, mayWrite); err != nil {
-		return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, err)
+		return WriteResult{}, err
 	}
 	if mode != WritePatch {
 		for _, a := range l.Attributes {
@@ -261,46 +277,40 @@ func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode W
 					if mode == WriteReplace {
 						continue // kept as stored
 					}
-					return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, forbiddenWrite(l, []string{a.Name}))
+					return WriteResult{}, forbiddenWrite(l, []string{a.Name})
 				}
-				return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, invalidf("property %s is required", a.Name))
+				return WriteResult{}, invalidf("property %s is required", a.Name)
 			}
+		}
+	}
+	hasGeom := len(in.Geometry) > 0
+	if hasGeom || mode != WritePatch {
+		if err := s.validateGeometry(ctx, tx, l, in); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	if mode != WriteCreate {
+		if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	var a args
+	var sql string
+	kept := keptAttributes(l, mayWrite)
+	if l.Storage == StorageGeneric {
+		sql = genericWriteSQL(l, mode, id, hasGeom, in, kept, &a)
+	} else {
+		var err error
+		if sql, err = tableWriteSQL(l, mode, id, hasGeom, in, kept, &a); err != nil {
+			return WriteResult{}, err
 		}
 	}
 	var res WriteResult
-	err := s.withActor(ctx, actor, func(tx pgx.Tx) error {
-		hasGeom := len(in.Geometry) > 0
-		if hasGeom || mode != WritePatch {
-			if err := s.validateGeometry(ctx, tx, l, in); err != nil {
-				return err
-			}
-		}
-		if mode != WriteCreate {
-			if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
-				return err
-			}
-		}
-		var a args
-		var sql string
-		kept := keptAttributes(l, mayWrite)
-		if l.Storage == StorageGeneric {
-			sql = genericWriteSQL(l, mode, id, hasGeom, in, kept, &a)
-		} else {
-			var err error
-			if sql, err = tableWriteSQL(l, mode, id, hasGeom, in, kept, &a); err != nil {
-				return err
-			}
-		}
-		var v int32
-		if err := tx.QueryRow(ctx, sql, a...).Scan(&res.ID, &v); err != nil {
-			return err
-		}
-		res.Version = int(v)
-		return nil
-	})
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
+	var v int32
+	if err := tx.QueryRow(ctx, sql, a...).Scan(&res.ID, &v); err != nil {
+		return WriteResult{}, err
 	}
+	res.Version = int(v)
 	return res, nil
 }
 
