@@ -2,41 +2,73 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/dongnai-gis/gisd/auth/lgsp"
 	"github.com/dongnai-gis/gisd/store"
 )
 
-// Principal is who is calling: an API key with its scopes, or nobody (anonymous). Every surface —
-// tiles, OGC API, /api/v1, imports, the change feed and the documents that describe them — asks
-// it the same questions, so the rules cannot drift apart.
+// Principal is who is calling: a gisd API key, a token of the province's integration platform
+// (LGSP), or nobody (anonymous). Every surface — tiles, OGC API, /api/v1, imports, the change feed
+// and the documents that describe them — asks it the same questions, so the rules cannot drift
+// apart, and a token gets exactly the rules a key with the same scopes gets.
 //
 // Scopes are "LAYER:read", "LAYER:write", "LAYER:personal" (LAYER may be "*") and "admin".
 // Anonymous callers read public layers without personal fields. A key reads public layers and
 // the layers it has read or write scope on; restricted attributes need a read scope on the layer;
-// personal attributes (owner names, ID and certificate numbers) need the personal scope. Admin
-// manages keys, layers and imports; it does not by itself open personal data.
+// personal attributes (owner names, ID and certificate numbers) need the personal scope, to be
+// read and to be written. Admin manages keys, layers and imports; it does not by itself open
+// personal data.
 type Principal struct {
-	Key   *store.APIKey
-	admin bool
-	perm  map[string]map[string]bool // layer ("*" for all) -> action -> granted
+	// Key is the gisd key presented; nil for anonymous callers and platform tokens.
+	Key *store.APIKey
+	// caller names the caller for the audit log, history, rate limits and logs: "key:12",
+	// "lgsp:so-xay-dung"; empty for anonymous callers.
+	caller string
+	// name is what the audit log shows beside the caller: the key's name; for a token, its caller.
+	name string
+	// rateLimit is the caller's own requests per minute, overriding the server's default.
+	rateLimit *int
+	// expires is when the credential stops being valid (a token's exp, a key's expiry); zero
+	// for keys without an expiry. Long-lived answers (the change stream) stop then.
+	expires time.Time
+	admin   bool
+	perm    map[string]map[string]bool // layer ("*" for all) -> action -> granted
 }
 
 // anonymous is the principal of a request without a key.
 var anonymous = &Principal{}
 
 func newPrincipal(k *store.APIKey) *Principal {
-	p := &Principal{Key: k, perm: map[string]map[string]bool{}}
-	for _, sc := range k.Scopes {
+	p := scopePrincipal(k.Scopes)
+	p.Key, p.caller, p.name, p.rateLimit = k, "key:"+strconv.FormatInt(k.ID, 10), k.Name, k.RateLimit
+	if k.ExpiresAt != nil {
+		p.expires = *k.ExpiresAt
+	}
+	return p
+}
+
+// tokenPrincipal is the caller a verified platform token speaks for, with the scopes its scope
+// map grants.
+func tokenPrincipal(id lgsp.Identity) *Principal {
+	p := scopePrincipal(id.Scopes)
+	p.caller, p.name, p.expires = id.Caller, id.Caller, id.Expires
+	return p
+}
+
+func scopePrincipal(scopes []string) *Principal {
+	p := &Principal{perm: map[string]map[string]bool{}}
+	for _, sc := range scopes {
 		if sc == "admin" {
 			p.admin = true
 			continue
@@ -80,8 +112,38 @@ func (p *Principal) has(layer, action string) bool {
 	return p.perm[layer][action] || p.perm["*"][action]
 }
 
-// Anonymous reports whether no key was presented.
-func (p *Principal) Anonymous() bool { return p.Key == nil }
+// Anonymous reports whether no credential was presented.
+func (p *Principal) Anonymous() bool { return p.caller == "" }
+
+// Caller names the caller ("key:12", "lgsp:so-xay-dung"); "anonymous" for anonymous callers.
+// History, imports, the audit log, rate limits and logs all use this one name.
+func (p *Principal) Caller() string {
+	if p.caller == "" {
+		return "anonymous"
+	}
+	return p.caller
+}
+
+// Name is the key's name, or a token's caller; empty for anonymous callers.
+func (p *Principal) Name() string { return p.name }
+
+// MayGrant reports whether the caller may give scope to a key it creates: only what it holds
+// itself. Admin may grant admin; LAYER:read needs the right to read the layer (a read or write
+// scope on it, or admin, which reads every layer); LAYER:write and LAYER:personal need that scope
+// on the layer or on "*". So an admin key without personal data cannot mint a key that has it.
+func (p *Principal) MayGrant(scope string) bool {
+	if scope == "admin" {
+		return p.admin
+	}
+	layer, action, ok := strings.Cut(scope, ":")
+	if !ok {
+		return false
+	}
+	if action == "read" {
+		return p.admin || p.has(layer, "read") || p.has(layer, "write")
+	}
+	return p.has(layer, action)
+}
 
 // Admin reports whether the key may manage keys, layers and imports.
 func (p *Principal) Admin() bool { return p.admin }
@@ -145,48 +207,177 @@ func principal(c *gin.Context) *Principal {
 	return anonymous
 }
 
-// presentedKey reads the key from "Authorization: Bearer <key>" or "X-API-Key: <key>".
-func presentedKey(r *http.Request) (string, bool, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return "", true, errors.New(`the Authorization header must be "Bearer <key>"`)
+// maxCredentialBytes bounds a presented credential: a gisd key is under 100 bytes and a platform
+// token at most lgsp.MaxTokenBytes; anything longer is refused before any work.
+const maxCredentialBytes = lgsp.MaxTokenBytes
+
+// presentedKey reads the caller's credential from "Authorization: Bearer <key or token>",
+// "Authorization: Basic base64(user:key)" (any user name: the key is the password, as GeoServer
+// and ArcGIS services take it, so desktop GIS can send it with its stock "Basic" sign-in) or
+// "X-API-Key: <key>". presented is true as soon as one of those headers is there at all: a header
+// that is present but empty, repeated, of another scheme or not decodable is an error (401),
+// never a reason to serve the caller as anonymous — a client whose key got lost on the way must
+// learn it, not quietly see less data.
+func presentedKey(r *http.Request) (cred string, presented bool, err error) {
+	auth, apiKey := r.Header.Values("Authorization"), r.Header.Values("X-API-Key")
+	switch {
+	case len(auth) == 0 && len(apiKey) == 0:
+		return "", false, nil
+	case len(auth)+len(apiKey) > 1:
+		return "", true, errors.New("send one credential: one Authorization or one X-API-Key header")
+	case len(apiKey) == 1:
+		cred = strings.TrimSpace(apiKey[0])
+		if cred == "" {
+			return "", true, errors.New("the X-API-Key header is empty")
 		}
-		return strings.TrimSpace(token), true, nil
+	default:
+		scheme, rest, _ := strings.Cut(strings.TrimSpace(auth[0]), " ")
+		rest = strings.TrimSpace(rest)
+		switch {
+		case strings.EqualFold(scheme, "Bearer"):
+			cred = rest
+		case strings.EqualFold(scheme, "Basic"):
+			if cred, err = basicPassword(rest); err != nil {
+				return "", true, err
+			}
+		default:
+			return "", true, errors.New(`the Authorization header must be "Bearer <key>" or "Basic" with the key as the password`)
+		}
+		if cred == "" {
+			return "", true, errors.New("the Authorization header carries no key")
+		}
 	}
-	if k := r.Header.Get("X-API-Key"); k != "" {
-		return strings.TrimSpace(k), true, nil
+	if len(cred) > maxCredentialBytes || strings.ContainsFunc(cred, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return "", true, errors.New("the key is malformed")
 	}
-	return "", false, nil
+	return cred, true, nil
 }
 
-// authenticate resolves the caller. A presented key that is malformed, unknown, revoked or
-// expired is refused with 401 — never silently downgraded to anonymous, so a client with a
-// broken key learns it at once instead of seeing less data.
+// basicPassword reads the password of HTTP Basic credentials (RFC 7617); the user name is not
+// looked at.
+func basicPassword(b64 string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(b64)
+	}
+	if err != nil || !utf8.Valid(raw) {
+		return "", errors.New("the Basic credentials are not base64 of user:key")
+	}
+	_, password, ok := strings.Cut(string(raw), ":")
+	if !ok || password == "" {
+		return "", errors.New("the Basic credentials carry no password: send the API key as the password (any user name)")
+	}
+	return password, nil
+}
+
+// ctxBasic marks a request that presented Basic credentials: its 401 also challenges for Basic,
+// so a client that signs in that way is asked again that way. Other clients (the web map among
+// them) are challenged for Bearer only, so no browser pops up a password dialog.
+const ctxBasic = "gisd.basic"
+
+// authenticate resolves the caller. A presented credential that is malformed, unknown, revoked,
+// expired or (for a platform token) not accepted is refused with 401 — never silently downgraded
+// to anonymous, so a client with a broken key learns it at once instead of seeing less data.
+//
+// Every refusal spends one of the client address's failed-authentication budget; an address that
+// has spent it gets 429 for any credential gisd has not seen succeed, without the credential
+// being checked, so keys cannot be guessed at line rate and a 429 says nothing about the guess.
+// Credentials that have succeeded before keep working from that address.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token, presented, err := presentedKey(c.Request)
+		cred, presented, err := presentedKey(c.Request)
 		if !presented {
 			c.Next()
 			return
 		}
+		if h := c.GetHeader("Authorization"); len(h) > 5 && strings.EqualFold(h[:5], "basic") {
+			c.Set(ctxBasic, true)
+		}
+		ctx := c.Request.Context()
+		addr := c.ClientIP()
+		if blocked, wait := s.authGuard.blocked(ctx, addr); blocked && (err != nil || !s.authGuard.succeeded(cred)) {
+			s.authMetrics.result("blocked", cred)
+			s.rateLimited(c, "auth-failures", wait, "too many failed sign-ins from this address")
+			return
+		}
 		if err != nil {
-			unauthorized(c, err.Error())
+			s.refuse(c, addr, cred, errorf(errUnauthorized, "%s", err.Error()))
 			return
 		}
-		k, err := s.store.Authenticate(c.Request.Context(), token, time.Now())
-		if errors.Is(err, store.ErrBadKey) {
-			unauthorized(c, "the API key is not valid (unknown, revoked or expired)")
-			return
-		}
+		p, err := s.verify(ctx, cred)
 		if err != nil {
-			fail(c, err)
+			if statusOf(c, err) == http.StatusUnauthorized {
+				s.refuse(c, addr, cred, err)
+			} else {
+				s.authMetrics.result("error", cred)
+				fail(c, err)
+			}
 			return
 		}
-		c.Set(ctxPrincipal, newPrincipal(&k))
-		s.keyUse.note(k.ID)
+		s.authGuard.remember(cred)
+		s.authMetrics.result("ok", cred)
+		c.Set(ctxPrincipal, p)
+		if p.Key != nil {
+			s.keyUse.note(p.Key.ID)
+		}
 		c.Next()
 	}
+}
+
+// verify checks a credential: a platform token when it has a JWT's shape, else a gisd key.
+func (s *Server) verify(ctx context.Context, cred string) (*Principal, error) {
+	if lgsp.LooksLikeJWT(cred) {
+		if s.cfg.Tokens == nil {
+			return nil, errorf(errUnauthorized, "tokens of the integration platform are not accepted by this server")
+		}
+		id, err := s.cfg.Tokens.Verify(ctx, cred)
+		if err != nil {
+			// The refusal is one of lgsp's sentinels, which the error table answers (401, or 503
+			// when the issuer's keys cannot be had); its client message is lgsp's short reason.
+			return nil, &clientError{kind: err, msg: lgsp.ClientMessage(err)}
+		}
+		return tokenPrincipal(id), nil
+	}
+	k, err := s.store.Authenticate(ctx, cred, time.Now())
+	if errors.Is(err, store.ErrBadKey) {
+		return nil, errorf(errUnauthorized, "the API key is not valid (unknown, revoked or expired)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newPrincipal(&k), nil
+}
+
+// refuse answers a failed authentication: 401, counted against the address's budget (429 once
+// it is spent).
+func (s *Server) refuse(c *gin.Context, addr, cred string, err error) {
+	if ok, wait := s.authGuard.failed(c.Request.Context(), addr); !ok {
+		s.authMetrics.result("blocked", cred)
+		s.rateLimited(c, "auth-failures", wait, "too many failed sign-ins from this address")
+		return
+	}
+	s.authMetrics.result("refused", cred)
+	fail(c, err)
+}
+
+// stillValid reports whether p's credential is still good: a token before its expiry, a key
+// neither revoked nor expired. Answers that outlive their request's authentication (the change
+// stream) ask it as they go, and stop when it is not.
+func (s *Server) stillValid(ctx context.Context, p *Principal) (bool, error) {
+	now := time.Now()
+	if !p.expires.IsZero() && !now.Before(p.expires) {
+		return false, nil
+	}
+	if p.Key == nil {
+		return true, nil
+	}
+	return s.store.KeyActive(ctx, p.Key.ID, now)
+}
+
+// TokenVerifier checks bearer tokens of the province's integration platform; *lgsp.Verifier is
+// one. Its refusals wrap lgsp's sentinels.
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (lgsp.Identity, error)
 }
 
 func unauthorized(c *gin.Context, detail string) { fail(c, errorf(errUnauthorized, "%s", detail)) }
@@ -198,6 +389,36 @@ func deny(c *gin.Context, p *Principal, what string) {
 		return
 	}
 	fail(c, errorf(errForbidden, "this API key may not %s", what))
+}
+
+// withSecuritySchemes adds to the OpenAPI components the three ways a credential is sent.
+func withSecuritySchemes(components obj) obj {
+	components["securitySchemes"] = obj{
+		"bearer": obj{"type": "http", "scheme": "bearer",
+			"description": "A gisd API key, or a token of the province's integration platform (LGSP)."},
+		"basic": obj{"type": "http", "scheme": "basic",
+			"description": "The key (or token) as the password, any user name: desktop GIS's stock sign-in."},
+		"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "A gisd API key."},
+	}
+	return components
+}
+
+// varyAuth names the request headers that carry a credential. (The OGC services' authkey query
+// parameter cannot be named in Vary; it is part of the URL, which every cache keys by anyway.)
+const varyAuth = "Authorization, X-API-Key"
+
+// keyDependent marks the answer of a route whose content depends on who asks (which layers,
+// which attributes, which operations the OpenAPI document lists): Cache-Control: no-store and
+// Vary on the credential headers. no-store, not private or no-cache: QGIS 3.22's disk cache
+// ignores which key a request carried and Vary, and handed owner names fetched with a key to the
+// next anonymous layer (and an anonymous answer to a later keyed layer); only no-store kept
+// answers apart. Handlers whose content is the same for everyone who may have it (public
+// tiles) set their own caching instead.
+func keyDependent(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", varyAuth)
+	c.Next()
 }
 
 // requireAdmin lets only admin keys through.
@@ -246,88 +467,6 @@ func (u *keyUse) drain() []int64 {
 	u.ids = nil
 	slices.Sort(ids)
 	return ids
-}
-
-// rateLimiter is a token bucket per caller (key id, or client IP for anonymous callers).
-type rateLimiter struct {
-	perMinute int // default rate; a key's own rate_limit overrides it; 0 disables limiting
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	now       func() time.Time
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-	rate   float64 // tokens per second
-	burst  float64
-}
-
-func newRateLimiter(perMinute int) *rateLimiter {
-	return &rateLimiter{perMinute: perMinute, buckets: map[string]*bucket{}, now: time.Now}
-}
-
-// take spends one token of caller's bucket; when none is left it says how long to wait.
-func (r *rateLimiter) take(caller string, perMinute int) (ok bool, retryAfter time.Duration) {
-	if perMinute <= 0 {
-		return true, 0
-	}
-	now := r.now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b := r.buckets[caller]
-	rate := float64(perMinute) / 60
-	if b == nil || b.rate != rate {
-		// A burst of a tenth of the minute's allowance (at least 10) absorbs a map loading its
-		// first screen of tiles.
-		burst := math.Max(10, float64(perMinute)/10)
-		b = &bucket{tokens: burst, last: now, rate: rate, burst: burst}
-		r.buckets[caller] = b
-		if len(r.buckets) > 100_000 {
-			r.evict(now)
-		}
-	}
-	b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
-}
-
-// evict forgets full buckets, which behave exactly like new ones.
-func (r *rateLimiter) evict(now time.Time) {
-	for k, b := range r.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst {
-			delete(r.buckets, k)
-		}
-	}
-}
-
-func (s *Server) rateLimit() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		p := principal(c)
-		caller, limit := "ip:"+c.ClientIP(), s.limiter.perMinute
-		if !p.Anonymous() {
-			caller = "key:" + strconv.FormatInt(p.Key.ID, 10)
-			if p.Key.RateLimit != nil {
-				limit = *p.Key.RateLimit
-			}
-		}
-		if limit <= 0 || s.limiter.perMinute <= 0 && p.Anonymous() {
-			c.Next()
-			return
-		}
-		if ok, wait := s.limiter.take(caller, limit); !ok {
-			secs := max(int(math.Ceil(wait.Seconds())), 1)
-			e := errorf(errRateLimited, "rate limit of %d requests per minute exceeded; retry after %d s", limit, secs)
-			e.retryAfter = secs
-			fail(c, e)
-			return
-		}
-		c.Next()
-	}
 }
 
 // Background does the server's periodic work until ctx ends: it records when keys were last

@@ -43,6 +43,10 @@ func (s *changeSignal) Reset()                    { s.fire() }
 
 const maxChangeLimit = 10000
 
+// streamRecheck is how often a change stream checks that its key is still valid. A var so that
+// a test can shorten it.
+var streamRecheck = 15 * time.Second
+
 // changeQuery reads since/cursor, layers and limit, and limits the layers to those the caller
 // may read.
 func (s *Server) changeQuery(c *gin.Context, since string) (store.ChangeQuery, bool) {
@@ -172,13 +176,28 @@ func (s *Server) streamChanges(c *gin.Context) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	ctx := c.Request.Context()
-	heartbeat := time.NewTicker(15 * time.Second)
+	heartbeat := time.NewTicker(min(15*time.Second, streamRecheck))
 	defer heartbeat.Stop()
-	personal := personalLayers(principal(c), q.Layers)
+	p := principal(c)
+	personal := personalLayers(p, q.Layers)
+	checked := time.Now()
 	for {
 		// Take the wake-up channel before reading, so a commit between the read and the wait is
 		// not missed.
 		woke := s.changes.wait()
+		// The key or token was checked when the stream opened; a stream may last for days. It
+		// ends when its credential expires or is revoked (checked at most every streamRecheck).
+		if !p.Anonymous() && (time.Since(checked) >= streamRecheck || !p.expires.IsZero() && !time.Now().Before(p.expires)) {
+			if ok, err := s.stillValid(ctx, p); err != nil || !ok {
+				if err != nil && ctx.Err() == nil {
+					logger(c).Warn("change stream: cannot recheck the caller's key; closing", "caller", p.Caller(), "err", err)
+				}
+				_, _ = fmt.Fprint(w, "event: error\ndata: {\"detail\":\"the credential of this stream is no longer valid; reconnect with a valid one\"}\n\n")
+				w.Flush()
+				return
+			}
+			checked = time.Now()
+		}
 		if len(page.Changes) > 0 {
 			if len(personal) > 0 && !s.auditPersonalQuiet(c, strings.Join(personal, ","), changeIDs(page.Changes), "change stream") {
 				return

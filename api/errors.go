@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/dongnai-gis/gisd/auth/lgsp"
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/geo"
 	"github.com/dongnai-gis/gisd/geo/geojson"
@@ -103,6 +104,8 @@ var errorTable = []problemKind{
 		detail: "the query took too long; narrow it with bbox or filter"},
 	{err: context.DeadlineExceeded, status: 503, name: "timeout", title: "Timed out", retryAfter: 10,
 		detail: "the request took too long; try again shortly"},
+	{err: lgsp.ErrUnavailable, status: 503, name: "unavailable", title: "Token issuer unavailable", retryAfter: 30,
+		detail: "the integration platform's signing keys cannot be fetched, so no token can be checked now; try again later"},
 	{err: errBusy, status: 503, name: "busy", title: "Busy", retryAfter: 30,
 		detail: "the server is busy; try again later"},
 	{err: errAudit, status: 500, name: "audit-failed", title: "Audit failed",
@@ -132,9 +135,22 @@ var errorTable = []problemKind{
 	{err: tiles.ErrUnknownLayer, status: 404, name: "not-found", title: "Not found", param: "layers"},
 	{err: store.ErrNotFound, status: 404, name: "not-found", title: "Not found", detail: "no such resource"},
 	{err: errNotFound, status: 404, name: "not-found", title: "Not found", detail: "no such resource"},
+	{err: store.ErrForbidden, status: 403, name: "forbidden", title: "Forbidden",
+		detail: "this key may not change that data"},
 	{err: errForbidden, status: 403, name: "forbidden", title: "Forbidden"},
 	{err: store.ErrBadKey, status: 401, name: "unauthorized", title: "Unauthorized",
 		detail: "the API key is not valid (unknown, revoked or expired)"},
+	// A platform token that is refused: lgsp's reason is the detail.
+	{err: lgsp.ErrTooLarge, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token too large"},
+	{err: lgsp.ErrMalformed, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token malformed"},
+	{err: lgsp.ErrAlgorithm, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token algorithm not accepted"},
+	{err: lgsp.ErrUnknownKey, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token signing key unknown"},
+	{err: lgsp.ErrSignature, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token signature invalid"},
+	{err: lgsp.ErrIssuer, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token issuer not accepted"},
+	{err: lgsp.ErrAudience, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token audience not accepted"},
+	{err: lgsp.ErrExpired, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token expired"},
+	{err: lgsp.ErrNotYetValid, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token not yet valid"},
+	{err: lgsp.ErrClaims, status: 401, name: "unauthorized", title: "Unauthorized", detail: "token claims not accepted"},
 	{err: errUnauthorized, status: 401, name: "unauthorized", title: "Unauthorized"},
 
 	{err: store.ErrCursor, status: 400, name: "invalid-parameter", title: "Invalid parameter", param: "cursor", detail: detailCursor},
@@ -373,6 +389,9 @@ func writeProblem(c *gin.Context, a problemAnswer) {
 	}
 	if a.kind.status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="gisd"`)
+		if c.GetBool(ctxBasic) {
+			h.Add("WWW-Authenticate", `Basic realm="gisd", charset="UTF-8"`)
+		}
 	}
 	h.Set("Cache-Control", "no-store")
 	// Set before the body: Gin's JSON renderer keeps a Content-Type already set.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/dongnai-gis/gisd/auth/lgsp"
 	"github.com/dongnai-gis/gisd/cql2"
 	"github.com/dongnai-gis/gisd/extract"
 	"github.com/dongnai-gis/gisd/geo"
@@ -42,6 +43,7 @@ var sentinels = map[string]struct {
 	"store.ErrUnavailable":     {store.ErrUnavailable, 503},
 	"store.ErrPrecondition":    {store.ErrPrecondition, 412},
 	"store.ErrBadKey":          {store.ErrBadKey, 401},
+	"store.ErrForbidden":       {store.ErrForbidden, 403},
 	"store.ErrCursor":          {store.ErrCursor, 400},
 	"store.ErrTooManyRejected": {store.ErrTooManyRejected, 422},
 	"store.ErrNoPostGIS":       {store.ErrNoPostGIS, 500}, // only store.Open returns it, when gisd starts
@@ -60,6 +62,17 @@ var sentinels = map[string]struct {
 	"importer.ErrInvalid":      {importer.ErrInvalid, 422},
 	"geo.ErrCRSMismatch":       {geo.ErrCRSMismatch, 422},
 	"vntime.ErrDate":           {vntime.ErrDate, 400},
+	"lgsp.ErrTooLarge":         {lgsp.ErrTooLarge, 401},
+	"lgsp.ErrMalformed":        {lgsp.ErrMalformed, 401},
+	"lgsp.ErrAlgorithm":        {lgsp.ErrAlgorithm, 401},
+	"lgsp.ErrUnknownKey":       {lgsp.ErrUnknownKey, 401},
+	"lgsp.ErrSignature":        {lgsp.ErrSignature, 401},
+	"lgsp.ErrIssuer":           {lgsp.ErrIssuer, 401},
+	"lgsp.ErrAudience":         {lgsp.ErrAudience, 401},
+	"lgsp.ErrExpired":          {lgsp.ErrExpired, 401},
+	"lgsp.ErrNotYetValid":      {lgsp.ErrNotYetValid, 401},
+	"lgsp.ErrClaims":           {lgsp.ErrClaims, 401},
+	"lgsp.ErrUnavailable":      {lgsp.ErrUnavailable, 503},
 	"extract.ErrInput":         {extract.ErrInput, 500}, // the store's data could not be drawn: a bug, not the client's
 
 	"api.errBadRequest":           {errBadRequest, 400},

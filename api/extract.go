@@ -72,11 +72,8 @@ func (s *Server) parcelExtract(c *gin.Context) {
 		name += "-" + date.Format(time.DateOnly)
 	}
 	c.Header("Content-Disposition", `inline; filename="`+name+`.pdf"`)
-	if opt.Personal {
-		c.Header("Cache-Control", "private, no-store")
-	} else {
-		c.Header("Cache-Control", "no-cache")
-	}
+	// Cache-Control: no-store, set by the route (keyDependent): the extract shows the owner to a
+	// key with the personal scope, and a copy kept without one would be shown to it, or back.
 	c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 }
 

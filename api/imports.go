@@ -139,15 +139,40 @@ func (s *Server) importJobs() *importJobs { return s.imports }
 // an existing layer import into it (the application that owns the data).
 func (s *Server) mayImport(c *gin.Context) {
 	p := principal(c)
+	l, exists := s.store.Catalog().Layer(c.Param("layer"))
 	if p.Admin() {
-		c.Next()
+		if !exists || c.Query("create") != "" || mayImportPersonal(c, p, l) {
+			c.Next()
+		}
 		return
 	}
-	if l, ok := s.store.Catalog().Layer(c.Param("layer")); ok && p.CanWrite(l) && c.Query("create") == "" {
-		c.Next()
+	if exists && p.CanWrite(l) && c.Query("create") == "" {
+		if mayImportPersonal(c, p, l) {
+			c.Next()
+		}
 		return
 	}
 	deny(c, p, "import into "+quoteForMessage(c.Param("layer"))+" (that needs the layer's write scope; creating a layer needs admin)")
+}
+
+// mayImportPersonal refuses an import into a layer with personal attributes by a caller who may
+// not write them: an upsert or a replace would overwrite or erase owner fields it cannot see, and
+// a file may carry them. Until the import pipeline applies the write rule of store.WriteFeature
+// itself (keep what the caller cannot see, refuse values for it), such an import needs the
+// layer's personal scope.
+func mayImportPersonal(c *gin.Context, p *Principal, l *store.Layer) bool {
+	var hidden []string
+	for _, a := range l.Attributes {
+		if !a.Computed && !p.MaySee(l, a) {
+			hidden = append(hidden, a.Name)
+		}
+	}
+	if len(hidden) == 0 {
+		return true
+	}
+	fail(c, errorf(errForbidden, "importing into %s needs %s:personal: the layer has attributes this key may not write (%s)",
+		l.ID, l.ID, strings.Join(hidden, ", ")))
+	return false
 }
 
 // mayManageImport lets an admin key, or the key that started an import, see and cancel or

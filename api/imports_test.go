@@ -56,7 +56,8 @@ func newImportAPI(t *testing.T, cfg api.ImportConfig) *importAPI {
 		t.Fatal(err)
 	}
 	e.h = api.New(api.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler), Imports: cfg})
-	_, e.admin = mustKey(t, e.st, "GIS", []string{"admin"}, nil)
+	// Importing into parcels, whose owner fields are personal, needs parcels:personal too.
+	_, e.admin = mustKey(t, e.st, "GIS", []string{"admin", "*:personal"}, nil)
 	t.Cleanup(func() { e.h.StopImports(context.Background()) })
 	return e
 }
@@ -381,7 +382,7 @@ func TestImportAPI_CancelAndBusy(t *testing.T) {
 	}
 	// One job at a time: a second upload, by another key, is refused (by the same key it is
 	// refused with 429, see TestImportAPI_SlowUploads).
-	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin"}, nil)
+	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin", "parcels:personal"}, nil)
 	second := httptest.NewRequest("POST", "/api/v1/layers/parcels/imports", bytes.NewReader(importFixture(t, "parcels.geojson")))
 	second.Header.Set("Authorization", "Bearer "+other)
 	rec := httptest.NewRecorder()
@@ -544,7 +545,7 @@ func TestImportAPI_SlowUploads(t *testing.T) {
 	e := newImportAPI(t, api.ImportConfig{Jobs: 2, StallTimeout: 500 * time.Millisecond, MinRate: 200})
 	srv := httptest.NewServer(e.h)
 	t.Cleanup(srv.Close) // after the raw connections close (cleanups run last first)
-	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin"}, nil)
+	_, other := mustKey(t, e.st, "Sở Xây dựng", []string{"admin", "parcels:personal"}, nil)
 	runningUploads := func() int {
 		_, list := e.do(t, "GET", "/api/v1/imports?state=running")
 		items, _ := list["imports"].([]any)

@@ -81,6 +81,23 @@ func (s *Server) createKey(c *gin.Context) {
 		fail(c, content(err))
 		return
 	}
+	// A key may only grant what its creator holds: an admin key without personal data cannot
+	// mint one that has it. (gisd keys create, with the database's own credentials, may grant
+	// anything.)
+	p := principal(c)
+	var withheld []string
+	for _, sc := range scopes {
+		if !p.MayGrant(sc) {
+			withheld = append(withheld, sc)
+		}
+	}
+	if len(withheld) > 0 {
+		e := errorf(errForbidden, "this key may not grant %s: a key can only grant scopes it holds itself", strings.Join(withheld, ", "))
+		e.params = []InvalidParam{{Name: "scopes", Reason: "not held by this key: " + strings.Join(withheld, ", ")}}
+		s.auditWrite(c, "", nil, http.StatusForbidden, gin.H{"action": "create key", "scopes": scopes, "error": e.msg})
+		fail(c, e)
+		return
+	}
 	exp, err := ParseExpiry(req.ExpiresAt)
 	if err != nil {
 		fail(c, content(err))
@@ -91,7 +108,7 @@ func (s *Server) createKey(c *gin.Context) {
 		return
 	}
 	k, secret, err := s.store.CreateKey(c.Request.Context(), store.NewKey{
-		Name: req.Name, Scopes: scopes, RateLimit: req.RateLimit, ExpiresAt: exp, CreatedBy: principal(c).Key.Name,
+		Name: req.Name, Scopes: scopes, RateLimit: req.RateLimit, ExpiresAt: exp, CreatedBy: p.Name(),
 	})
 	if err != nil {
 		fail(c, content(err))

@@ -73,7 +73,7 @@ func accessLog(m *metrics) gin.HandlerFunc {
 			level = slog.LevelError
 		}
 		logger(c).Log(c.Request.Context(), level, "request",
-			"method", c.Request.Method, "path", c.Request.URL.Path, "route", route,
+			"method", c.Request.Method, "path", c.Request.URL.Path, "route", route, "caller", principal(c).Caller(),
 			"status", status, "bytes", c.Writer.Size(), "ms", float64(elapsed.Microseconds())/1000)
 	}
 }

@@ -457,7 +457,7 @@ func (s *Server) ogcItems(c *gin.Context) {
 		page.Features, page.Next, page.Prev = nil, "", ""
 	}
 	if len(page.Features) > 0 && releasesPersonal(fq.Visible, fq.Properties) &&
-		!s.auditPersonal(c, l.ID, featureIDs(page.Features), c.Query("filter")) {
+		!s.auditPersonal(c, l.ID, featureIDs(page.Features), auditFilter(fq.Filter)) {
 		return
 	}
 	collection := baseURL(c, s.cfg.PublicURL) + "/ogc/collections/" + url.PathEscape(l.ID)

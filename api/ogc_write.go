@@ -132,12 +132,8 @@ func readFeature(c *gin.Context, patch bool) (store.FeatureInput, bool) {
 	return in, true
 }
 
-func actorOf(p *Principal) string {
-	if p.Anonymous() {
-		return "anonymous"
-	}
-	return "key:" + strconv.FormatInt(p.Key.ID, 10)
-}
+// actorOf is how the caller's writes and imports are recorded: "key:12", "lgsp:so-xay-dung".
+func actorOf(p *Principal) string { return p.Caller() }
 
 func (s *Server) createItem(c *gin.Context) {
 	l, ok := s.writableLayer(c)

@@ -279,7 +279,10 @@ func (s *Server) openAPIDocument(base string, who *Principal) obj {
 		"tags": []obj{{"name": "OGC API – Features"}, {"name": "Domain queries"}, {"name": "Vector tiles"}, {"name": "Catalog"},
 			{"name": "Imports"}, {"name": "Change feed, keys and audit"}, {"name": "Web map"}, {"name": "Operations"}},
 		"paths":      paths,
-		"components": openAPIComponents(),
+		"components": withSecuritySchemes(openAPIComponents()),
+		// Every operation may be called anonymously (an empty requirement) or with a credential;
+		// which scope an operation needs is in its description and its 401/403 answers.
+		"security": []obj{{}, {"bearer": []string{}}, {"basic": []string{}}, {"apiKey": []string{}}},
 	}
 }
 

@@ -125,6 +125,9 @@ func (s *Server) routes(r *gin.Engine) {
 			continue
 		}
 		var chain []gin.HandlerFunc
+		if rt.Scope != scopeAnonymous {
+			chain = append(chain, keyDependent)
+		}
 		if rt.Scope == scopeAdmin {
 			chain = append(chain, requireAdmin)
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -21,9 +22,27 @@ type Config struct {
 	// BasemapURL is an XYZ raster tile URL template ({z}/{x}/{y}) the web map shows under gisd's
 	// own layers; empty (the default) means no outside basemap, so the map needs no internet.
 	BasemapURL string
-	// RateLimit is the default number of requests per minute per API key (and per client IP for
-	// anonymous callers); a key's own limit overrides it; 0 disables rate limiting.
+	// RateLimit is the default number of requests per minute per caller (an API key or a platform
+	// token's client), and per client address for anonymous requests other than tiles; a key's own
+	// limit overrides it; 0 disables these limits.
 	RateLimit int
+	// TileRateLimit is the requests per minute per client address for anonymous tiles and
+	// TileJSON: public, shared data that a whole office behind one address loads a screen at a
+	// time. 0 means ten times RateLimit; negative means no limit.
+	TileRateLimit int
+	// AuthFailureLimit is how many failed sign-ins a client address may make per minute (burst
+	// 10) before its unproven credentials get 429 without being checked. 0 means
+	// DefaultAuthFailureLimit; negative means no limit.
+	AuthFailureLimit int
+	// Limiter counts the budgets; nil means in this process's memory (NewMemoryLimiter).
+	Limiter Limiter
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies and load balancers whose
+	// X-Forwarded-For gisd believes; empty means none: the client address is the connection's,
+	// so no client can choose its own by sending the header. Rate limits count by this address.
+	TrustedProxies []string
+	// Tokens verifies bearer tokens of the province's integration platform (LGSP); nil means
+	// they are refused (401).
+	Tokens TokenVerifier
 	// Tiles serves /tiles/...; nil means no tile routes.
 	Tiles *tiles.Service
 	// TileCacheControl is the Cache-Control header of tiles; empty means "no-cache" (keep, but
@@ -33,17 +52,23 @@ type Config struct {
 	Imports ImportConfig
 }
 
+// CheckTrustedProxies reports whether New accepts proxies as Config.TrustedProxies: IP
+// addresses or CIDR ranges.
+func CheckTrustedProxies(proxies []string) error { return gin.New().SetTrustedProxies(proxies) }
+
 // Server is gisd's HTTP handler.
 type Server struct {
-	cfg     Config
-	store   *store.Store
-	log     *slog.Logger
-	metrics *metrics
-	engine  *gin.Engine
-	limiter *rateLimiter
-	keyUse  keyUse
-	changes *changeSignal
-	imports *importJobs
+	cfg         Config
+	store       *store.Store
+	log         *slog.Logger
+	metrics     *metrics
+	engine      *gin.Engine
+	limiter     Limiter
+	authGuard   *authGuard
+	authMetrics *authMetrics
+	keyUse      keyUse
+	changes     *changeSignal
+	imports     *importJobs
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -53,13 +78,27 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit)}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewMemoryLimiter()
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, limiter: cfg.Limiter}
+	failures := cfg.AuthFailureLimit
+	if failures == 0 {
+		failures = DefaultAuthFailureLimit
+	}
+	s.authGuard = newAuthGuard(cfg.Limiter, failures)
 	if cfg.Store != nil {
 		s.metrics = newMetrics(cfg.Store.PoolStats)
 	} else {
 		s.metrics = newMetrics(nil)
 	}
+	s.authMetrics = newAuthMetrics(s.metrics.reg)
 	r := gin.New()
+	// Gin believes X-Forwarded-For from everyone unless told otherwise, which would let any
+	// client pick the address its rate limits are counted by.
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		panic(fmt.Sprintf("api: trusted proxies %v: %v", cfg.TrustedProxies, err)) // main checks them first
+	}
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RemoveExtraSlash = false

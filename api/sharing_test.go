@@ -113,7 +113,8 @@ func TestAuth_KeysAreCheckedOnEveryRequest(t *testing.T) {
 func TestAuth_KeysAPIAndSecretsHashed(t *testing.T) {
 	s := storetest.Store(t, storetest.Migrated(t))
 	h := newServer(t, s)
-	_, admin := mustKey(t, s, "Quản trị", []string{"admin"}, nil)
+	// A key grants only what it holds (TestKeys_GrantOnlyWhatIsHeld).
+	_, admin := mustKey(t, s, "Quản trị", []string{"admin", "*:write", "*:personal"}, nil)
 	req := httptest.NewRequest("POST", "/api/v1/keys", strings.NewReader(
 		`{"name":"Sở Xây dựng","scopes":["parcels:read","constructions:write"],"personal":true,"expires_at":"2027-12-31"}`))
 	req.Header.Set("Authorization", "Bearer "+admin)

@@ -137,9 +137,17 @@ func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	}
 	tile := res.Tile
 	h := c.Writer.Header()
-	h.Set("Cache-Control", s.tileCacheControl(res.Private))
 	h.Set("X-Cache", res.Status.String())
-	h.Set("Vary", "Accept-Encoding")
+	if res.Private {
+		// Only keys with the layer's scope may have it, and desktop caches ignore keys: no-store.
+		h.Set("Cache-Control", "no-store")
+		h.Set("Vary", "Accept-Encoding, "+varyAuth)
+	} else {
+		// Public layers, public attributes: the same bytes for every caller, so the configured
+		// caching holds and nothing about the caller's key is part of the answer.
+		h.Set("Cache-Control", s.tileCacheControl())
+		h.Set("Vary", "Accept-Encoding")
+	}
 	if tile.Empty() {
 		c.Status(http.StatusNoContent)
 		return
@@ -175,12 +183,8 @@ func (s *Server) tile(c *gin.Context, layerList, zs, xs, ys string) {
 	}
 }
 
-// tileCacheControl is the configured Cache-Control, except that a tile holding a layer that
-// needs a key is private: a shared cache must not hand it to anyone else.
-func (s *Server) tileCacheControl(private bool) string {
-	if private {
-		return "private, no-cache"
-	}
+// tileCacheControl is the configured Cache-Control of public tiles.
+func (s *Server) tileCacheControl() string {
 	if s.cfg.TileCacheControl != "" {
 		return s.cfg.TileCacheControl
 	}
@@ -203,11 +207,11 @@ func (s *Server) tileJSON(c *gin.Context, layerList string) {
 		fail(c, err)
 		return
 	}
-	cc := "public, max-age=60"
-	if tj.Private {
-		cc = "private, max-age=60"
+	// TileJSON lists the layers and attributes the caller may read: kept by clients only when
+	// it is the public document, asked for without a key (the route set Vary and no-store).
+	if !tj.Private && principal(c).Anonymous() {
+		c.Header("Cache-Control", "public, max-age=60")
 	}
-	c.Header("Cache-Control", cc)
 	c.JSON(http.StatusOK, tj)
 }
 

@@ -799,8 +799,8 @@ func TestTiles_GenericRestrictedLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := fetch(t, e.h, path, "Authorization", "Bearer "+token)
-	if cc := rec.Header().Get("Cache-Control"); cc != "private, no-cache" {
-		t.Errorf("Cache-Control %q, want private, no-cache", cc)
+	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store (only keys with the scope may have it)", cc)
 	}
 	l := findLayer(decode(t, rec), "wells")
 	if l == nil || len(l.Features) != 1 {

@@ -21,6 +21,8 @@ command -v gcc >/dev/null || need+=(gcc)
 [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 # geo checks each CRS's axis order against PROJ's EPSG database (projinfo).
 command -v projinfo >/dev/null || need+=(proj-bin)
+# QGIS's Python bindings: tests open gisd's layers in QGIS (api: keyed and anonymous layers).
+/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || need+=(python3-qgis)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

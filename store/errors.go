@@ -38,6 +38,9 @@ var (
 	// ErrBadKey: a presented API key that is malformed, unknown, revoked or expired. It
 	// deliberately does not say which.
 	ErrBadKey = errors.New("invalid API key")
+	// ErrForbidden: the caller may not change what it asked to change, such as a personal
+	// attribute written without the right to read it.
+	ErrForbidden = errors.New("forbidden")
 )
 
 // ErrCursor is a page cursor that is malformed or was made for another sort order; it is an

@@ -129,6 +129,20 @@ func (s *Store) keyByPrefix(ctx context.Context, prefix string) (APIKey, error) 
 	return k, nil
 }
 
+// KeyActive reports whether key id is still usable at time now: not revoked, not expired. A
+// long-lived answer (the change stream) asks it now and then, so that revoking a key also ends
+// the streams it opened.
+func (s *Store) KeyActive(ctx context.Context, id int64, now time.Time) (bool, error) {
+	k, err := scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: key %d: %w", id, Classify(err))
+	}
+	return k.Active(now), nil
+}
+
 // Keys lists every key, newest first.
 func (s *Store) Keys(ctx context.Context) ([]APIKey, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys ORDER BY id DESC`)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,10 +128,32 @@ func sqlCast(t string) string {
 	return "::text"
 }
 
-// checkProperties rejects properties the layer does not have, computed ones, and those the
-// caller may not write.
-func checkProperties(l *Layer, props map[string]any, mayWrite func(Attribute) bool) error {
+// AttributeFilter says whether the caller may write an attribute of a layer. Writing an
+// attribute needs the right to read it: api passes its Principal's MaySee, so a personal
+// attribute (owner name, ID and certificate numbers) needs LAYER:personal to be written exactly
+// as to be read. A nil filter allows public attributes only, so a writer that forgets to say who
+// is writing can never touch personal data.
+type AttributeFilter func(Attribute) bool
+
+func (f AttributeFilter) allows(a Attribute) bool {
+	if f == nil {
+		return a.Visibility == VisibilityPublic
+	}
+	return f(a)
+}
+
+// checkProperties rejects properties the layer does not have and computed ones (ErrInvalid), and
+// properties the caller may not write (ErrForbidden, naming them): a value, null included, for
+// an attribute the caller cannot see is refused rather than ignored, so the client learns that
+// its change did not happen. Names are checked in order, so the error is the same every time.
+func checkProperties(l *Layer, props map[string]any, mayWrite AttributeFilter) error {
+	names := make([]string, 0, len(props))
 	for name := range props {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var hidden []string
+	for _, name := range names {
 		a, ok := l.Attribute(name)
 		if !ok {
 			return invalidf("%s has no property %q", l.ID, name)
@@ -138,11 +161,36 @@ func checkProperties(l *Layer, props map[string]any, mayWrite func(Attribute) bo
 		if a.Computed {
 			return invalidf("property %s is computed by the database and cannot be written", name)
 		}
-		if mayWrite != nil && !mayWrite(a) {
-			return invalidf("property %s may not be written with this key", name)
+		if !mayWrite.allows(a) {
+			hidden = append(hidden, name)
 		}
 	}
+	if len(hidden) > 0 {
+		return forbiddenWrite(l, hidden)
+	}
 	return nil
+}
+
+// forbiddenWrite is the refusal of attributes the caller may not write, naming them.
+func forbiddenWrite(l *Layer, names []string) error {
+	what := "property"
+	if len(names) > 1 {
+		what = "properties"
+	}
+	return clientError(ErrForbidden, "%s %s of %s may not be written with this key: writing personal or restricted data needs the same scope as reading it (%s:personal for personal data)",
+		what, strings.Join(names, ", "), l.ID, l.ID)
+}
+
+// keptAttributes are the attributes of l a replace by this caller leaves as they are: those it
+// may not write. It cannot see them, so it cannot mean to clear them.
+func keptAttributes(l *Layer, mayWrite AttributeFilter) []Attribute {
+	var out []Attribute
+	for _, a := range l.Attributes {
+		if !a.Computed && !mayWrite.allows(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // geometrySQL turns the client's GeoJSON geometry into the layer's storage form, refusing what
@@ -198,51 +246,71 @@ func (s *Store) validateGeometry(ctx context.Context, tx pgx.Tx, l *Layer, in Fe
 // WriteFeature creates, replaces or patches one feature of l as actor. ifVersion > 0 makes the
 // write conditional on the feature's current version (If-Match); it returns ErrPrecondition when
 // another write came first and ErrNotFound when there is no such feature.
+//
+// mayWrite says which attributes the caller may write (see AttributeFilter). A property it may
+// not write is ErrForbidden, naming it; a replace leaves those attributes as they are stored.
 func (s *Store) WriteFeature(ctx context.Context, actor string, l *Layer, mode WriteMode, id int64, ifVersion int,
-	in FeatureInput, mayWrite func(Attribute) bool) (WriteResult, error) {
-	if err := checkProperties(l, in.Properties, mayWrite); err != nil {
-		return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, err)
-	}
-	if mode != WritePatch {
-		for _, a := range l.Attributes {
-			if v, ok := in.Properties[a.Name]; a.Required && !a.Computed && (!ok || v == nil) {
-				return WriteResult{}, fmt.Errorf("store: %s: %w", l.ID, invalidf("property %s is required", a.Name))
-			}
-		}
-	}
+	in FeatureInput, mayWrite AttributeFilter) (WriteResult, error) {
 	var res WriteResult
 	err := s.withActor(ctx, actor, func(tx pgx.Tx) error {
-		hasGeom := len(in.Geometry) > 0
-		if hasGeom || mode != WritePatch {
-			if err := s.validateGeometry(ctx, tx, l, in); err != nil {
-				return err
-			}
-		}
-		if mode != WriteCreate {
-			if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
-				return err
-			}
-		}
-		var a args
-		var sql string
-		if l.Storage == StorageGeneric {
-			sql = genericWriteSQL(l, mode, id, hasGeom, in, &a)
-		} else {
-			var err error
-			if sql, err = tableWriteSQL(l, mode, id, hasGeom, in, &a); err != nil {
-				return err
-			}
-		}
-		var v int32
-		if err := tx.QueryRow(ctx, sql, a...).Scan(&res.ID, &v); err != nil {
-			return err
-		}
-		res.Version = int(v)
-		return nil
+		var err error
+		res, err = s.writeFeature(ctx, tx, l, mode, id, ifVersion, in, mayWrite)
+		return err
 	})
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("store: %s feature: %w", l.ID, Classify(err))
 	}
+	return res, nil
+}
+
+// writeFeature is WriteFeature inside tx, which has its actor set. Every write of one feature
+// goes through it, so the rule on attributes the caller may not write holds for every surface.
+func (s *Store) writeFeature(ctx context.Context, tx pgx.Tx, l *Layer, mode WriteMode, id int64, ifVersion int,
+	in FeatureInput, mayWrite AttributeFilter) (WriteResult, error) {
+	if err := checkProperties(l, in.Properties, mayWrite); err != nil {
+		return WriteResult{}, err
+	}
+	if mode != WritePatch {
+		for _, a := range l.Attributes {
+			if v, ok := in.Properties[a.Name]; a.Required && !a.Computed && (!ok || v == nil) {
+				if !mayWrite.allows(a) {
+					if mode == WriteReplace {
+						continue // kept as stored
+					}
+					return WriteResult{}, forbiddenWrite(l, []string{a.Name})
+				}
+				return WriteResult{}, invalidf("property %s is required", a.Name)
+			}
+		}
+	}
+	hasGeom := len(in.Geometry) > 0
+	if hasGeom || mode != WritePatch {
+		if err := s.validateGeometry(ctx, tx, l, in); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	if mode != WriteCreate {
+		if err := s.lockVersion(ctx, tx, l, id, ifVersion); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	var a args
+	var sql string
+	kept := keptAttributes(l, mayWrite)
+	if l.Storage == StorageGeneric {
+		sql = genericWriteSQL(l, mode, id, hasGeom, in, kept, &a)
+	} else {
+		var err error
+		if sql, err = tableWriteSQL(l, mode, id, hasGeom, in, kept, &a); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	var res WriteResult
+	var v int32
+	if err := tx.QueryRow(ctx, sql, a...).Scan(&res.ID, &v); err != nil {
+		return WriteResult{}, err
+	}
+	res.Version = int(v)
 	return res, nil
 }
 
@@ -263,10 +331,12 @@ func (s *Store) lockVersion(ctx context.Context, tx pgx.Tx, l *Layer, id int64, 
 	return nil
 }
 
-func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureInput, a *args) (string, error) {
+// tableWriteSQL writes a feature of a layer with a table of its own. A replace sets every
+// attribute but the kept ones (those the caller may not write) and the computed ones.
+func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureInput, kept []Attribute, a *args) (string, error) {
 	var cols, vals []string
 	for _, attr := range l.Attributes {
-		if attr.Computed {
+		if attr.Computed || slices.ContainsFunc(kept, func(k Attribute) bool { return k.Name == attr.Name }) {
 			continue
 		}
 		v, ok := in.Properties[attr.Name]
@@ -306,7 +376,9 @@ func tableWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureI
 	return `UPDATE ` + rel + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ` + a.add(id) + ` RETURNING id, version`, nil
 }
 
-func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureInput, a *args) string {
+// genericWriteSQL writes a feature of an imported layer (its properties in one jsonb column). A
+// replace keeps the stored values of the kept attributes.
+func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in FeatureInput, kept []Attribute, a *args) string {
 	props := map[string]any{}
 	for k, v := range in.Properties {
 		props[k] = v
@@ -317,9 +389,21 @@ func genericWriteSQL(l *Layer, mode WriteMode, id int64, hasGeom bool, in Featur
 		return `INSERT INTO ` + rel + ` (layer_id, properties, geom) VALUES (` + a.add(l.ID) + `, jsonb_strip_nulls(` +
 			a.add(string(b)) + `::jsonb), ` + geometrySQL(l, a, in) + `) RETURNING id, version`
 	}
-	set := "properties = jsonb_strip_nulls(" + a.add(string(b)) + "::jsonb)"
-	if mode == WritePatch {
+	var set string
+	switch {
+	case mode == WritePatch:
 		set = "properties = jsonb_strip_nulls(properties || " + a.add(string(b)) + "::jsonb)"
+	case len(kept) > 0:
+		names := make([]string, len(kept))
+		for i, k := range kept {
+			names[i] = k.Name
+		}
+		// The client's properties cannot name a kept attribute (checkProperties), so the two
+		// objects have no key in common.
+		set = "properties = jsonb_strip_nulls(" + a.add(string(b)) + "::jsonb) || coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(t.properties) AS p(k, v) WHERE k = ANY(" +
+			a.add(names) + "::text[])), '{}'::jsonb)"
+	default:
+		set = "properties = jsonb_strip_nulls(" + a.add(string(b)) + "::jsonb)"
 	}
 	if hasGeom {
 		set += ", geom = " + geometrySQL(l, a, in)

@@ -183,6 +183,11 @@ func (p *scopeMapParser) grants(m *ScopeMap) error {
 
 // validate checks the map's content against the gisd scope rule, reporting every bad entry at
 // once so that an operator fixes the file in one go.
+// Check reports every entry of m that New would refuse, each with its line: a value that can never
+// match, one that grants nothing, a scope valid does not accept. gisd serve calls it at start,
+// before anything else, so a mistake in the file stops it at once.
+func (m ScopeMap) Check(valid func(string) bool) error { return m.validate(valid) }
+
 func (m ScopeMap) validate(valid func(string) bool) error {
 	var errs []error
 	if m.Claim == "" {

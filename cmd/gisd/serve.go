@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/dongnai-gis/gisd/api"
+	"github.com/dongnai-gis/gisd/auth/lgsp"
 	"github.com/dongnai-gis/gisd/store"
 	"github.com/dongnai-gis/gisd/tiles"
 )
@@ -30,6 +33,10 @@ type serveConfig struct {
 	ReadTimeout      time.Duration
 	WriteTimeout     time.Duration
 	RateLimit        int
+	TileRateLimit    int
+	AuthFailureLimit int
+	TrustedProxies   string
+	LGSP             lgspSettings
 	MaxImportBytes   int
 	ImportJobs       int
 	LogLevel         string
@@ -49,7 +56,11 @@ func (c *serveConfig) register(s *settings) {
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", "GISD_SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
 	s.Duration(&c.ReadTimeout, "read-timeout", "GISD_READ_TIMEOUT", 5*time.Minute, "longest time to read a request, body included (imports are large)")
 	s.Duration(&c.WriteTimeout, "write-timeout", "GISD_WRITE_TIMEOUT", 5*time.Minute, "longest time to write a response")
-	s.Int(&c.RateLimit, "rate-limit", "GISD_RATE_LIMIT", 6000, "requests per minute per API key, and per client IP for anonymous callers; 0 disables")
+	s.Int(&c.RateLimit, "rate-limit", "GISD_RATE_LIMIT", 6000, "requests per minute per API key or platform client, and per client address for anonymous requests other than tiles; 0 disables")
+	s.Int(&c.TileRateLimit, "tile-rate-limit", "GISD_TILE_RATE_LIMIT", 60000, "requests per minute per client address for anonymous tiles and TileJSON (a whole office may share one address); 0 disables")
+	s.Int(&c.AuthFailureLimit, "auth-failure-limit", "GISD_AUTH_FAILURE_LIMIT", api.DefaultAuthFailureLimit, "failed sign-ins per minute per client address (burst 10) before unproven credentials get 429; 0 disables")
+	s.String(&c.TrustedProxies, "trusted-proxies", "GISD_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of the load balancers and reverse proxies whose X-Forwarded-For is believed (default: none, the client address is the connection's)")
+	c.LGSP.register(s)
 	s.Int(&c.MaxImportBytes, "max-import-bytes", "GISD_MAX_IMPORT_BYTES", 2<<30, "largest import upload in bytes, counted after gzip decompression (413 beyond)")
 	s.Int(&c.ImportJobs, "import-jobs", "GISD_IMPORT_JOBS", 2, "imports that may run at once (503 beyond)")
 	s.String(&c.LogLevel, "log-level", "GISD_LOG_LEVEL", "info", "debug, info, warn or error")
@@ -60,8 +71,16 @@ func (c *serveConfig) validate() error {
 	if err := c.DB.validate(); err != nil {
 		return err
 	}
-	if c.RateLimit < 0 {
-		return usagef("--rate-limit %d: want 0 (off) or a positive number of requests per minute", c.RateLimit)
+	for name, n := range map[string]int{"--rate-limit": c.RateLimit, "--tile-rate-limit": c.TileRateLimit, "--auth-failure-limit": c.AuthFailureLimit} {
+		if n < 0 {
+			return usagef("%s %d: want 0 (off) or a positive number of requests per minute", name, n)
+		}
+	}
+	if err := api.CheckTrustedProxies(c.trustedProxies()); err != nil {
+		return usagef("--trusted-proxies %q: want IP addresses or CIDR ranges, comma-separated (%v)", c.TrustedProxies, err)
+	}
+	if err := c.LGSP.validate(); err != nil {
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return usagef("--addr %q: want host:port or :port", c.Addr)
@@ -131,7 +150,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { _ = st.Listen(listenCtx, listening) }()
 	go st.WatchImports(listenCtx, time.Minute) // imports whose instance died are failed, by any instance
 
-	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, RateLimit: cfg.RateLimit, BasemapURL: cfg.BasemapURL,
+	tokens, err := cfg.LGSP.verifier(listenCtx, log)
+	if err != nil {
+		return err
+	}
+	log.Info("limits", "rate_limit", cfg.RateLimit, "tile_rate_limit", cfg.TileRateLimit, "auth_failure_limit", cfg.AuthFailureLimit,
+		"trusted_proxies", cfg.TrustedProxies)
+	handler := api.New(api.Config{Store: st, Logger: log, PublicURL: cfg.PublicURL, BasemapURL: cfg.BasemapURL,
+		RateLimit: cfg.RateLimit, TileRateLimit: offIfZero(cfg.TileRateLimit), AuthFailureLimit: offIfZero(cfg.AuthFailureLimit),
+		TrustedProxies: cfg.trustedProxies(), Tokens: tokens,
 		Tiles: tileSvc, TileCacheControl: cfg.TileCacheControl,
 		Imports: api.ImportConfig{MaxBytes: int64(cfg.MaxImportBytes), Jobs: cfg.ImportJobs}})
 	go handler.Background(listenCtx)
@@ -158,6 +185,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handler.StopImports(shutdownCtx)
 	log.Info("stopped")
 	return nil
+}
+
+// offIfZero turns the command line's "0 disables" into api.Config's "negative disables" (where 0
+// means the default).
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+func (c *serveConfig) trustedProxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // newHTTPServer is the HTTP server of serve. Its MaxHeaderBytes is twice the head gisd reads
@@ -206,4 +252,78 @@ func asUsage(err error) error {
 		return err
 	}
 	return &usageError{err}
+}
+
+// lgspSettings turn on tokens of the province's integration platform (auth/lgsp): all four are
+// needed together, and none without the JWKS URL.
+type lgspSettings struct {
+	JWKSURL, Issuer, Audience, ScopeMap string
+	scopes                              lgsp.ScopeMap
+}
+
+func (l *lgspSettings) register(s *settings) {
+	s.String(&l.JWKSURL, "lgsp-jwks-url", "GISD_LGSP_JWKS_URL", "", "the integration platform's JWKS endpoint (https); empty: its tokens are not accepted")
+	s.String(&l.Issuer, "lgsp-issuer", "GISD_LGSP_ISSUER", "", "the exact iss of the platform's tokens")
+	s.String(&l.Audience, "lgsp-audience", "GISD_LGSP_AUDIENCE", "", "comma-separated; a token's aud must contain one of them")
+	s.String(&l.ScopeMap, "lgsp-scope-map", "GISD_LGSP_SCOPE_MAP", "", "JSON file mapping the values of one claim to gisd scopes")
+}
+
+func (l *lgspSettings) audiences() []string {
+	var out []string
+	for _, a := range strings.Split(l.Audience, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// validate checks the settings and reads the scope map, so a mistake stops gisd at start with
+// the file, line and entry named.
+func (l *lgspSettings) validate() error {
+	if l.JWKSURL == "" {
+		for name, v := range map[string]string{"--lgsp-issuer": l.Issuer, "--lgsp-audience": l.Audience, "--lgsp-scope-map": l.ScopeMap} {
+			if v != "" {
+				return usagef("%s is set but --lgsp-jwks-url is not: tokens need the issuer's keys", name)
+			}
+		}
+		return nil
+	}
+	if u, err := url.Parse(l.JWKSURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return usagef("--lgsp-jwks-url %q: want an https URL (keys fetched over plain http can be replaced on the way)", l.JWKSURL)
+	}
+	switch {
+	case l.Issuer == "":
+		return usagef("--lgsp-issuer is required with --lgsp-jwks-url")
+	case len(l.audiences()) == 0:
+		return usagef("--lgsp-audience is required with --lgsp-jwks-url: without it a token issued for any other service would be accepted")
+	case l.ScopeMap == "":
+		return usagef("--lgsp-scope-map is required with --lgsp-jwks-url")
+	}
+	m, err := lgsp.LoadScopeMap(l.ScopeMap)
+	if err != nil {
+		return usagef("--lgsp-scope-map: %v", err)
+	}
+	if err := m.Check(api.ValidScope); err != nil {
+		return usagef("--lgsp-scope-map %s: %v", l.ScopeMap, err)
+	}
+	l.scopes = m
+	return nil
+}
+
+// verifier starts following the issuer's keys until ctx ends; nil when tokens are off. An
+// unreachable issuer does not stop gisd: its own keys keep working, and tokens get 503 until
+// the issuer's keys arrive.
+func (l *lgspSettings) verifier(ctx context.Context, log *slog.Logger) (api.TokenVerifier, error) {
+	if l.JWKSURL == "" {
+		return nil, nil
+	}
+	v, err := lgsp.New(ctx, lgsp.Config{JWKSURL: l.JWKSURL, Issuer: l.Issuer, Audiences: l.audiences(),
+		Scopes: l.scopes, ValidScope: api.ValidScope, Logger: log})
+	if err != nil {
+		return nil, usagef("--lgsp-* (scope map %s): %v", l.ScopeMap, err)
+	}
+	log.Info("tokens of the integration platform accepted", "jwks_url", l.JWKSURL, "issuer", l.Issuer,
+		"audiences", l.audiences(), "claim", l.scopes.Claim, "grants", len(l.scopes.Grants))
+	return v, nil
 }
